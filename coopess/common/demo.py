@@ -1,0 +1,138 @@
+"""The demo data that ``make run`` loads: fictitious people at example.org, the seed call as
+published in 2023 (closed), and a copy of it whose calendar is shifted to open today."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from coopess.accounts.models import Organisation, OrganisationKind, Role, RoleAssignment, User
+from coopess.calls.calendar import PARIS
+from coopess.calls.models import Call
+from coopess.calls.services import call_create_from_data, load_call_data
+
+DEMO_STAFF_PASSWORD = "demo-coopess-2026"
+SEED_SLUG = "cooperation-strategique-2023"
+OPEN_COPY_SLUG = "cooperation-strategique-demo"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    organisation: str | None  # key in ORGANISATIONS
+
+
+ORGANISATIONS = {
+    "dla": dict(
+        name="DLA régional des Pays de la Loire (CRESS et Mouvement associatif des Pays de la Loire)",
+        short_name="DLA régional Pays de la Loire",
+        kind=OrganisationKind.DLA_OPERATOR,
+        region_code="52",
+    ),
+    "funder": dict(
+        name="Comité des financeurs du DLA Pays de la Loire (démo)",
+        short_name="Financeurs DLA (démo)",
+        kind=OrganisationKind.FUNDER,
+        region_code="52",
+    ),
+    "firm": dict(
+        name="Atelier Coopérer Ensemble (cabinet fictif)",
+        short_name="Atelier Coopérer Ensemble",
+        kind=OrganisationKind.CONSULTING_FIRM,
+        region_code="52",
+    ),
+}
+
+ACCOUNTS = [
+    DemoAccount("claire.morvan@example.org", "Claire", "Morvan", Role.OFFICER, "dla"),
+    DemoAccount("yannick.le-floch@example.org", "Yannick", "Le Floch", Role.REVIEWER, "dla"),
+    DemoAccount("nadia.benali@example.org", "Nadia", "Benali", Role.CONSULTANT, "firm"),
+    DemoAccount("olivier.gautier@example.org", "Olivier", "Gautier", Role.FUNDER, "funder"),
+    DemoAccount("admin@example.org", "Alex", "Admin", Role.ADMIN, None),
+    DemoAccount("lea.dubois@example.org", "Léa", "Dubois", Role.APPLICANT, None),
+    DemoAccount("hugo.renaud@example.org", "Hugo", "Renaud", Role.APPLICANT, None),
+]
+
+
+def shifted_call_data(data: dict, *, today: dt.date) -> dict:
+    """The seed call with its calendar moved so that it opens ``today`` (Paris).
+
+    Day-precise dates move by the same number of days, month-precise ones by the same number
+    of months, so « juillet 2023 » stays a whole month and keeps its place after the closing.
+    """
+    shifted = copy.deepcopy(data)
+    opens = dt.datetime.fromisoformat(data["opens_at"])
+    closes = dt.datetime.fromisoformat(data["closes_at"])
+    days = (today - opens.date()).days
+    months = (today.year - opens.year) * 12 + today.month - opens.month
+
+    def local(day: dt.date, clock: dt.time) -> str:
+        return dt.datetime.combine(day, clock, tzinfo=PARIS).isoformat()
+
+    shifted["opens_at"] = local(today, opens.time())
+    shifted["closes_at"] = local(closes.date() + dt.timedelta(days=days), closes.time())
+    for milestone in shifted["milestones"]:
+        for key in ("starts_on", "ends_on"):
+            if not milestone.get(key):
+                continue
+            day = dt.date.fromisoformat(milestone[key])
+            if milestone.get("precision") == "month":
+                index = day.month - 1 + months
+                moved = dt.date(day.year + index // 12, index % 12 + 1, 1)
+                if key == "ends_on":  # keep « to the end of the month »
+                    moved = _month_end(moved)
+                milestone[key] = moved.isoformat()
+            else:
+                milestone[key] = (day + dt.timedelta(days=days)).isoformat()
+    shifted["slug"] = OPEN_COPY_SLUG
+    shifted["edition"] = f"{today.year} — copie de démonstration"
+    for section in shifted["sections"]:
+        section["heading"] = section["heading"].replace(str(opens.year), str(today.year))
+    return shifted
+
+
+def _month_end(day: dt.date) -> dt.date:
+    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+@transaction.atomic
+def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
+    """Create the demo data if missing; make sure the open copy is open ``today``."""
+    today = today or timezone.localdate(timezone=PARIS)
+    organisations = {
+        key: Organisation.objects.get_or_create(name=fields["name"], kind=fields["kind"], defaults=fields)[0]
+        for key, fields in ORGANISATIONS.items()
+    }
+    for account in ACCOUNTS:
+        user = User.objects.filter(email=account.email).first()
+        if user is None:
+            password = None if account.role == Role.APPLICANT else DEMO_STAFF_PASSWORD
+            user = User.objects.create_user(
+                account.email, password, first_name=account.first_name, last_name=account.last_name
+            )
+        EmailAddress.objects.get_or_create(
+            user=user, email=account.email, defaults={"verified": True, "primary": True}
+        )
+        organisation = organisations[account.organisation] if account.organisation else None
+        RoleAssignment.objects.get_or_create(user=user, role=account.role, organisation=organisation)
+
+    data = load_call_data()
+    if not Call.objects.filter(slug=SEED_SLUG).exists():
+        call_create_from_data(operator=organisations["dla"], data=data)
+    open_copy = Call.objects.filter(slug=OPEN_COPY_SLUG).first()
+    now = timezone.now()
+    if open_copy is not None and not open_copy.is_open(at=now):
+        open_copy.delete()
+        open_copy = None
+    if open_copy is None:
+        call_create_from_data(operator=organisations["dla"], data=shifted_call_data(data, today=today))
+    return ACCOUNTS

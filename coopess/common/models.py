@@ -1,0 +1,23 @@
+from django.db import models
+
+
+class DemoEmail(models.Model):
+    """A copy of an email sent while CoopESS runs as a demo, readable in the browser.
+
+    Only written by the demo mail backend; production sends through SMTP and keeps nothing.
+    """
+
+    sent_at = models.DateTimeField("envoyé le", auto_now_add=True)
+    from_email = models.CharField("expéditeur", max_length=254)
+    to = models.TextField("destinataires")
+    subject = models.CharField("objet", max_length=998)
+    body = models.TextField("texte")
+    html_body = models.TextField("version HTML", blank=True)
+
+    class Meta:
+        verbose_name = "courriel de démonstration"
+        verbose_name_plural = "courriels de démonstration"
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,19 @@
+"""Template helpers available in every template (declared as builtins)."""
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from coopess.common.text import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> str:
+    return mark_safe(render_markdown(text))  # noqa: S308 - sanitised by nh3
+
+
+@register.filter(name="markdown_call")
+def markdown_call_filter(text: str, call) -> str:
+    """Markdown of a call's text, with the call's tokens (``[[plafond]]``) replaced."""
+    return mark_safe(render_markdown(call.expand(text)))  # noqa: S308 - sanitised by nh3

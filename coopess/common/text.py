@@ -1,0 +1,26 @@
+"""Markdown written by officers, rendered to safe HTML."""
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+_markdown = MarkdownIt("commonmark", {"html": False, "typographer": False})
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "h3", "h4", "h5",
+    "code", "pre", "hr",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=2048)
+def render_markdown(text: str) -> str:
+    """Render Markdown to HTML that keeps only harmless tags (no raw HTML, no scripts)."""
+    html = _markdown.render(text or "")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
