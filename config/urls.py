@@ -1,5 +1,21 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import include, path, reverse
+
+
+@login_not_required
+def admin_login(request, extra_context=None):
+    """The admin has no sign-in of its own: allauth's, with its second factor, is the only one."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(
+        request.GET.get("next", reverse("admin:index")), login_url=reverse("account_login")
+    )
+
+
+admin.site.login = admin_login
 
 admin.site.site_header = "Administration de CoopESS"
 admin.site.site_title = "CoopESS"

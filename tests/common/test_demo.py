@@ -1,0 +1,39 @@
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from coopess.accounts.models import Role, User
+from coopess.calls.models import Call
+from coopess.common.demo import OPEN_COPY_SLUG, SEED_SLUG, demo_load
+
+
+@pytest.mark.django_db
+def test_demo_load_is_idempotent_and_prints_accounts(capsys):
+    call_command("demo_load")
+    call_command("demo_load")
+    out = capsys.readouterr().out
+    assert "claire.morvan@example.org" in out
+    assert Call.objects.filter(slug=SEED_SLUG).count() == 1
+    assert Call.objects.filter(slug=OPEN_COPY_SLUG).count() == 1
+    # one account per role, all fictitious
+    for role in Role:
+        assert User.objects.filter(roles_held__role=role).exists(), role
+    assert not User.objects.exclude(email__endswith="@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_demo_seed_call_is_closed_and_copy_is_open():
+    demo_load()
+    now = timezone.now()
+    assert not Call.objects.get(slug=SEED_SLUG).is_open(at=now)
+    assert Call.objects.get(slug=OPEN_COPY_SLUG).is_open(at=now)
+
+
+@pytest.mark.django_db
+def test_demo_reopens_a_copy_that_has_closed_since():
+    demo_load(today=dt.date(2025, 1, 6))
+    assert not Call.objects.get(slug=OPEN_COPY_SLUG).is_open()
+    demo_load()
+    assert Call.objects.get(slug=OPEN_COPY_SLUG).is_open()

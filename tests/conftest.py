@@ -1,0 +1,48 @@
+import pytest
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
+from allauth.account.internal.userkit import user_id_to_str
+
+from coopess.accounts.models import Role
+from tests.factories import add_totp, make_user
+
+INVALID_MARKER = "INVALID_TEMPLATE_VARIABLE"
+
+
+def sign_in(client, user, *, second_factor: bool = True) -> None:
+    """Sign ``user`` in as if they had typed their password and, for staff, a TOTP code."""
+    client.force_login(user)
+    if second_factor and user.needs_second_factor:
+        session = client.session
+        session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {"method": "password", "at": 0, "email": user.email},
+            {"method": "mfa", "at": 0, "type": "totp"},
+        ]
+        session.save()
+
+
+@pytest.fixture
+def role_user(db):
+    """Build a signed-in-able user for a role name used by the permission matrix."""
+
+    def build(role: str | None):
+        if role in (None, "anonymous"):
+            return None
+        user = make_user(Role(role))
+        if user.needs_second_factor:
+            add_totp(user)
+        return user
+
+    return build
+
+
+@pytest.fixture
+def assert_no_invalid_variables():
+    def check(response):
+        content = response.content.decode()
+        assert INVALID_MARKER not in content, content[content.find(INVALID_MARKER) - 200 :][:400]
+
+    return check
