@@ -153,6 +153,7 @@ LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "common:home"
 
 ACCOUNT_ADAPTER = "coopess.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "coopess.accounts.forms.PasswordLoginForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*"]  # no password: representatives sign in by code

@@ -46,3 +46,13 @@ def assert_no_invalid_variables():
         assert INVALID_MARKER not in content, content[content.find(INVALID_MARKER) - 200 :][:400]
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and TOTP replay guards live in the cache: start every test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -2,6 +2,8 @@
 representatives of structures."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 
 from coopess.accounts.models import Role, RoleAssignment
@@ -11,8 +13,14 @@ from coopess.common.mail import queue_email_message
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render the message now, send it from the worker once the transaction commits."""
-        message = self.render_mail(template_prefix, email, context)
-        queue_email_message(message)
+        request = allauth_context.request
+        full_context = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            **context,
+        }
+        queue_email_message(self.render_mail(template_prefix, email, full_context))
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)

@@ -1,6 +1,7 @@
 """Template helpers available in every template (declared as builtins)."""
 
 from django import template
+from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from coopess.common.text import render_markdown
@@ -17,3 +18,9 @@ def markdown_filter(text: str) -> str:
 def markdown_call_filter(text: str, call) -> str:
     """Markdown of a call's text, with the call's tokens (``[[plafond]]``) replaced."""
     return mark_safe(render_markdown(call.expand(text)))  # noqa: S308 - sanitised by nh3
+
+
+@register.simple_tag
+def site_name() -> str:
+    """The service's name, where no request context is at hand (emails, PDF)."""
+    return settings.COOPESS_SITE_NAME
