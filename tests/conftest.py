@@ -32,6 +32,9 @@ def role_user(db):
         if role in (None, "anonymous"):
             return None
         user = make_user(Role(role))
+        if role == Role.APPLICANT:  # representatives have no password: they sign in by code
+            user.set_unusable_password()
+            user.save()
         if user.needs_second_factor:
             add_totp(user)
         return user

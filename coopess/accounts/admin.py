@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from coopess.accounts.models import Organisation, RoleAssignment, User
 
@@ -24,3 +25,4 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "region_code"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

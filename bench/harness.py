@@ -1,0 +1,438 @@
+"""Reusable pieces for CoopESS benchmarks.
+
+Every scenario (see ``bench/run.py``) follows the same path:
+
+1. a fresh database (SQLite file or throwaway PostgreSQL cluster),
+2. ``migrate``, ``demo_load`` and ``collectstatic`` with production settings,
+3. gunicorn on 127.0.0.1, measured by one sequential HTTP client,
+4. an in-process count of SQL queries per URL (Django test client).
+
+Everything is bounded: subprocess timeouts, per-request socket timeouts, a fixed number of
+requests. Servers are stopped by context managers, so an exception or Ctrl-C still stops them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = REPO / ".venv" / "bin"
+PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
+GUNICORN = str(VENV_BIN / "gunicorn")
+PG_SCRIPT = REPO / "scripts" / "pg_throwaway.sh"
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+HOST = "127.0.0.1"
+# Production settings redirect plain HTTP to HTTPS; they trust this header from the proxy.
+REQUEST_HEADERS = {"X-Forwarded-Proto": "https", "Host": HOST, "Accept": "text/html"}
+
+# Settings variables that could leak from the caller's shell and change what is measured.
+_SETTINGS_VARIABLES = (
+    "COOPESS_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
+    "COOPESS_DEMO", "COOPESS_REQUIRE_STAFF_MFA", "COOPESS_SITE_NAME", "COOPESS_BASE_URL",
+    "DATABASE_URL", "CONN_MAX_AGE", "SESSION_COOKIE_AGE", "STATIC_ROOT", "MEDIA_ROOT",
+    "DEFAULT_FROM_EMAIL", "EMAIL_URL", "TASKS_BACKEND", "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE", "WEB_CONCURRENCY",
+    "GUNICORN_CMD_ARGS",
+)  # fmt: skip
+
+COMMAND_TIMEOUT = 300  # seconds, for each manage.py command
+START_TIMEOUT = 60  # seconds for gunicorn to answer its first request
+REQUEST_TIMEOUT = 10  # seconds, per HTTP request
+MAX_REQUESTS = 100_000  # per URL: a guard against a typo in --requests
+
+
+class BenchError(RuntimeError):
+    """A benchmark step failed; the message says which and why."""
+
+
+# --- Databases --------------------------------------------------------------------------------
+
+
+@dataclass
+class Database:
+    name: str  # "SQLite" or "PostgreSQL"
+    url: str
+
+
+def postgres_available() -> bool:
+    """PostgreSQL server binaries (initdb, pg_ctl) are installed where the script expects them."""
+    return (PG_BIN / "initdb").is_file() and (PG_BIN / "pg_ctl").is_file()
+
+
+def start_postgres(directory: Path, timeout: int = 120) -> str:
+    """Start a throwaway cluster in ``directory``; return its DATABASE_URL."""
+    result = subprocess.run(
+        ["bash", str(PG_SCRIPT), "start", str(directory)],
+        capture_output=True, text=True, timeout=timeout, cwd=REPO,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise BenchError(f"PostgreSQL did not start:\n{result.stderr.strip()}")
+    url = result.stdout.strip().splitlines()[-1]
+    if not url.startswith("postgres://"):
+        raise BenchError(f"Unexpected output from {PG_SCRIPT.name}: {result.stdout!r}")
+    return url
+
+
+def stop_postgres(directory: Path, timeout: int = 120) -> None:
+    subprocess.run(
+        ["bash", str(PG_SCRIPT), "stop", str(directory)],
+        capture_output=True, text=True, timeout=timeout, cwd=REPO, check=False,
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def database(name: str, workdir: Path) -> Iterator[Database]:
+    """A fresh, empty database of kind ``name`` ("SQLite" or "PostgreSQL"), removed on exit."""
+    if name == "SQLite":
+        yield Database(name, f"sqlite:///{workdir / 'bench.sqlite3'}")
+        return
+    if name != "PostgreSQL":
+        raise ValueError(f"Unknown database {name!r}")
+    # A directory of its own: the script chowns it to the postgres user.
+    pg_dir = Path(tempfile.mkdtemp(prefix="coopess-bench-pg-"))
+    try:
+        url = start_postgres(pg_dir)
+        try:
+            yield Database(name, url)
+        finally:
+            stop_postgres(pg_dir)
+    finally:
+        shutil.rmtree(pg_dir, ignore_errors=True)
+
+
+# --- Environment and preparation ----------------------------------------------------------------
+
+
+def production_env(database_url: str, workdir: Path, **extra: str) -> dict[str, str]:
+    """Environment for production settings on a local database and temporary files."""
+    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARIABLES}
+    static_root = workdir / "static"
+    media_root = workdir / "media"
+    static_root.mkdir(exist_ok=True)
+    media_root.mkdir(exist_ok=True)
+    env.update(
+        COOPESS_ENV="production",
+        DEBUG="False",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS=HOST,
+        DATABASE_URL=database_url,
+        STATIC_ROOT=str(static_root),
+        MEDIA_ROOT=str(media_root),
+        LOG_LEVEL="WARNING",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env: dict[str, str], *args: str, timeout: int = COMMAND_TIMEOUT) -> str:
+    """Run ``manage.py <args>``; raise with its output if it fails. Returns stdout."""
+    command = [PYTHON, "manage.py", *args]
+    try:
+        result = subprocess.run(
+            command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"manage.py {' '.join(args)} took more than {timeout} s") from None
+    if result.returncode != 0:
+        raise BenchError(
+            f"manage.py {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+        )
+    return result.stdout
+
+
+def prepare_database(env: dict[str, str], *, demo: bool = True, static: bool = True) -> None:
+    """Migrate, load the demo data and collect static files, as a deployment would."""
+    manage(env, "migrate", "--noinput")
+    if demo:
+        manage(env, "demo_load")
+    if static:
+        manage(env, "collectstatic", "--noinput")
+
+
+# --- gunicorn ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    host: str
+    port: int
+    log: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+@contextlib.contextmanager
+def start_gunicorn(
+    env: dict[str, str], workdir: Path, *, workers: int = 2, extra_args: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    """gunicorn serving ``config.wsgi`` on 127.0.0.1; stopped (then killed) on exit."""
+    port = free_port()
+    log = workdir / f"gunicorn-{port}.log"
+    command = [
+        GUNICORN, "config.wsgi", "-b", f"{HOST}:{port}", "-w", str(workers),
+        "--graceful-timeout", "5", "--timeout", "30", *extra_args,
+    ]  # fmt: skip
+    with log.open("wb") as log_file:
+        # A session of its own: Ctrl-C in the terminal reaches us, and we stop gunicorn.
+        process = subprocess.Popen(
+            command, env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    server = Server(HOST, port, log)
+    try:
+        _wait_until_ready(server, process)
+        yield server
+    finally:
+        _stop_process_group(process)
+
+
+def _wait_until_ready(server: Server, process: subprocess.Popen, path: str = "/sante/") -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"gunicorn exited ({process.returncode}):\n{_tail(server.log)}")
+        try:
+            connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
+            connection.request("GET", path, headers=REQUEST_HEADERS)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            if response.status == 200:
+                return
+            raise BenchError(f"GET {path} answered {response.status}:\n{_tail(server.log)}")
+        except (ConnectionError, OSError):
+            time.sleep(0.2)
+    raise BenchError(f"gunicorn did not answer within {START_TIMEOUT} s:\n{_tail(server.log)}")
+
+
+def _stop_process_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the gunicorn master and its workers, SIGKILL if they linger."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+# --- HTTP measurement ---------------------------------------------------------------------------
+
+
+class Client:
+    """One sequential HTTP/1.1 client. Keeps the connection alive when the server allows it
+    (gunicorn's sync workers close it after each response: http.client then reconnects)."""
+
+    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None):
+        self.host, self.port = host, port
+        self.headers = dict(REQUEST_HEADERS if headers is None else headers)
+        self.connection = http.client.HTTPConnection(host, port, timeout=REQUEST_TIMEOUT)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            self.connection.request("GET", path, headers=self.headers)
+            response = self.connection.getresponse()
+            return response.status, response.read()
+        except (http.client.HTTPException, ConnectionError):
+            # A keep-alive connection the server dropped: retry once on a new one.
+            self.connection.close()
+            self.connection.request("GET", path, headers=self.headers)
+            response = self.connection.getresponse()
+            return response.status, response.read()
+
+    def timed_get(self, path: str, *, expect: int = 200) -> float:
+        """Milliseconds from sending the request to having read the whole body."""
+        start = time.perf_counter()
+        status, body = self.get(path)
+        elapsed = (time.perf_counter() - start) * 1000
+        if status != expect:
+            raise BenchError(f"GET {path} answered {status}, expected {expect}: {body[:300]!r}")
+        return elapsed
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _check_count(n: int) -> None:
+    if not 0 <= n <= MAX_REQUESTS:
+        raise ValueError(f"request count must be between 0 and {MAX_REQUESTS}, not {n}")
+
+
+def measure(server: Server, path: str, n: int, *, warmup: int = 0) -> list[float]:
+    """``warmup`` unrecorded requests, then ``n`` timed ones (ms), one after the other."""
+    _check_count(n)
+    _check_count(warmup)
+    client = Client(server.host, server.port)
+    try:
+        for _ in range(warmup):
+            client.timed_get(path)
+        return [client.timed_get(path) for _ in range(n)]
+    finally:
+        client.close()
+
+
+def measure_interleaved(
+    server: Server, paths: list[str], n: int, *, warmup: int = 0
+) -> dict[str, list[float]]:
+    """Like ``measure`` for several URLs, taken in turns (A B C A B C ...), so that a change
+    in the machine's load during the run weighs on every URL alike. Still one request at a time.
+    """
+    _check_count(n)
+    _check_count(warmup)
+    client = Client(server.host, server.port)
+    samples: dict[str, list[float]] = {path: [] for path in paths}
+    try:
+        for _ in range(warmup):
+            for path in paths:
+                client.timed_get(path)
+        for _ in range(n):
+            for path in paths:
+                samples[path].append(client.timed_get(path))
+        return samples
+    finally:
+        client.close()
+
+
+@dataclass
+class Summary:
+    n: int
+    median: float
+    p95: float
+    minimum: float
+    maximum: float
+    mean: float = field(default=0.0)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100): a value that was actually observed."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summarize(samples: list[float]) -> Summary:
+    if not samples:
+        raise ValueError("no samples")
+    return Summary(
+        n=len(samples),
+        median=statistics.median(samples),
+        p95=percentile(samples, 95),
+        minimum=min(samples),
+        maximum=max(samples),
+        mean=statistics.fmean(samples),
+    )
+
+
+# --- SQL queries per page -------------------------------------------------------------------------
+
+
+def count_queries(env: dict[str, str], paths: list[str], *, timeout: int = 120) -> dict[str, int]:
+    """SQL queries each URL runs (second request, anonymous), counted in a subprocess with the
+    same settings and the Django test client."""
+    env = dict(env)
+    hosts = [h for h in env.get("ALLOWED_HOSTS", "").split(",") if h]
+    env["ALLOWED_HOSTS"] = ",".join([*hosts, "testserver"])
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    try:
+        result = subprocess.run(
+            [PYTHON, str(Path(__file__).resolve()), "count-queries", *paths],
+            env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"Counting queries took more than {timeout} s") from None
+    if result.returncode != 0:
+        raise BenchError(f"Counting queries failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _count_queries_main(paths: list[str]) -> None:
+    """Subprocess side of ``count_queries``: prints {path: count} as JSON on the last line."""
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client as TestClient
+    from django.test.utils import CaptureQueriesContext
+
+    client = TestClient()
+    counts = {}
+    for path in paths:
+        client.get(path, secure=True)  # first request: caches, connection set-up
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path, secure=True)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} answered {response.status_code}")
+        counts[path] = len(captured.captured_queries)
+    print(json.dumps(counts))
+
+
+# --- Machine and report -----------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, str]:
+    info = {
+        "CPU": str(os.cpu_count()),
+        "Python": platform.python_version(),
+        "Kernel (uname -r)": platform.release(),
+    }
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                info["OS"] = line.split("=", 1)[1].strip('"')
+    with contextlib.suppress(OSError):
+        info["Load average (1, 5, 15 min)"] = " ".join(
+            f"{x:.2f}" for x in os.getloadavg()
+        )
+    return info
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "count-queries":
+        _count_queries_main(sys.argv[2:])
+    else:
+        raise SystemExit("usage: harness.py count-queries PATH...")
