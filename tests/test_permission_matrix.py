@@ -74,6 +74,8 @@ MATRIX: dict[str, dict] = {
     # the admin's own sign-in is replaced by allauth's; GET never signs out
     "admin:login": every(403, anonymous=REDIRECT),
     "admin:logout": every(REDIRECT, admin=405),
+    # task results are written by the worker only
+    "admin:django_tasks_database_dbtaskresult_add": every(REDIRECT, admin=403),
     "admin:autocomplete": every(REDIRECT, admin=403),  # 403: no field named in the query
 }
 
