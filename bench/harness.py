@@ -419,9 +419,7 @@ def machine_info() -> dict[str, str]:
             if line.startswith("PRETTY_NAME="):
                 info["OS"] = line.split("=", 1)[1].strip('"')
     with contextlib.suppress(OSError):
-        info["Load average (1, 5, 15 min)"] = " ".join(
-            f"{x:.2f}" for x in os.getloadavg()
-        )
+        info["Load average (1, 5, 15 min)"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return info
 
 

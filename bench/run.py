@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import harness  # noqa: E402
+from bench import harness
 
 DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -45,7 +45,7 @@ def _raise_interrupted(signum, frame):
 
 def foundation(args: argparse.Namespace) -> str:
     paths = [path for _, path in FOUNDATION_PAGES]
-    labels = dict((path, label) for label, path in FOUNDATION_PAGES)
+    labels = {path: label for label, path in FOUNDATION_PAGES}
     rows: list[list[str]] = []
     over: list[str] = []
     skipped: list[str] = []

@@ -122,7 +122,9 @@ def test_matrix_names_only_existing_urls():
 def context(db):
     return {
         "call": make_seed_call(),
-        "email": DemoEmail.objects.create(from_email="a@example.org", to="b@example.org", subject="s", body="b"),
+        "email": DemoEmail.objects.create(
+            from_email="a@example.org", to="b@example.org", subject="s", body="b"
+        ),
     }
 
 
@@ -151,7 +153,9 @@ def test_permission_matrix(client, context, role_user, role):
             print(role, route.name, response.status_code, response.get("Location", ""))
         status = response.status_code
         if expected == LOGIN:
-            ok = status == 302 and response["Location"].startswith(reverse("account_request_login_code"))
+            ok = status == 302 and response["Location"].startswith(
+                reverse("account_request_login_code")
+            )
         elif expected == REDIRECT:
             ok = status in (301, 302)
         else:
@@ -162,7 +166,9 @@ def test_permission_matrix(client, context, role_user, role):
             if not ok and os.environ.get("MATRIX_PRINT"):
                 print(content[content.find(INVALID_MARKER) - 300 :][:500])
         if not ok:
-            failures.append(f"{route.name} {url}: expected {expected}, got {status} {response.get('Location', '')}")
+            failures.append(
+                f"{route.name} {url}: expected {expected}, got {status} {response.get('Location', '')}"
+            )
         if role != "anonymous" and not client.session.get("_auth_user_id"):
             sign_in(client, user)  # a logout URL signed us out
     assert failures == [], "\n".join(failures)

@@ -53,9 +53,7 @@ class StaffMFAMiddleware:
             return None
         if session_passed_second_factor(request):
             return None
-        has_totp = Authenticator.objects.filter(
-            user=user, type=Authenticator.Type.TOTP
-        ).exists()
+        has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         if not has_totp:
             messages.info(
                 request,

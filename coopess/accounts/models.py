@@ -25,9 +25,7 @@ class Role(models.TextChoices):
 
 
 # Roles that see more than their own structure's data: they must use a second factor.
-STAFF_ROLES = frozenset(
-    {Role.OFFICER, Role.REVIEWER, Role.CONSULTANT, Role.FUNDER, Role.ADMIN}
-)
+STAFF_ROLES = frozenset({Role.OFFICER, Role.REVIEWER, Role.CONSULTANT, Role.FUNDER, Role.ADMIN})
 
 
 class OrganisationKind(models.TextChoices):

@@ -81,11 +81,19 @@ def milestone_when(call: Call, milestone: CallMilestone) -> str:
     start, end = milestone.starts_on, milestone.ends_on
     month = milestone.precision == DatePrecision.MONTH
     fmt = "F Y" if month else "j F Y"
-    if end is None or end == start or (month and (end.year, end.month) == (start.year, start.month)):
+    if (
+        end is None
+        or end == start
+        or (month and (end.year, end.month) == (start.year, start.month))
+    ):
         return date_format(start, fmt)
     if start.year == end.year:
         first = date_format(start, "F" if month else "j F")
-        return f"{first} à {date_format(end, fmt)}" if month else f"du {first} au {date_format(end, fmt)}"
+        return (
+            f"{first} à {date_format(end, fmt)}"
+            if month
+            else f"du {first} au {date_format(end, fmt)}"
+        )
     return (
         f"{date_format(start, fmt)} à {date_format(end, fmt)}"
         if month
@@ -103,7 +111,9 @@ def _span_of_kind(call: Call, milestones: list[CallMilestone], kind: str):
 def _add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, _calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, _calendar.monthrange(year, month)[1])
+    )
 
 
 def call_timeline(call: Call, *, now: dt.datetime | None = None) -> CallTimeline:

@@ -51,7 +51,9 @@ class Call(models.Model):
     theme = models.CharField(
         "thématique", max_length=300, help_text="La thématique de l'accompagnement collectif."
     )
-    summary = models.TextField("résumé", help_text="Deux ou trois phrases pour la liste des appels.")
+    summary = models.TextField(
+        "résumé", help_text="Deux ou trois phrases pour la liste des appels."
+    )
     edition = models.CharField("édition", max_length=40, help_text="Par exemple : 2023.")
     opens_at = models.DateTimeField("ouverture des candidatures")
     closes_at = models.DateTimeField(
@@ -142,6 +144,9 @@ class CallSection(CallPart):
         verbose_name = "section du texte"
         verbose_name_plural = "sections du texte"
 
+    def __str__(self) -> str:
+        return self.heading or f"Section {self.position}"
+
 
 class MaturityStage(CallPart):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="maturity_stages")
@@ -218,7 +223,10 @@ class CallMilestone(CallPart):
     starts_on = models.DateField("début", null=True, blank=True)
     ends_on = models.DateField("fin", null=True, blank=True)
     precision = models.CharField(
-        "précision affichée", max_length=10, choices=DatePrecision.choices, default=DatePrecision.DAY
+        "précision affichée",
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
     )
 
     class Meta(CallPart.Meta):

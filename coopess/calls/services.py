@@ -34,9 +34,7 @@ def load_call_data(path: Path = SEED_CALL_FILE) -> dict:
 
 
 @transaction.atomic
-def call_create_from_data(
-    *, operator: Organisation, data: dict, is_published: bool = True
-) -> Call:
+def call_create_from_data(*, operator: Organisation, data: dict, is_published: bool = True) -> Call:
     """Create a call and its whole text from a data dictionary (see ``data/seed_call.json``)."""
     call = Call.objects.create(
         operator=operator,

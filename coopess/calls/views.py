@@ -46,6 +46,4 @@ def call_detail(request, slug: str):
 def call_apply(request, slug: str):
     """Signed-in entry point of an application (the online form itself is the next step)."""
     call = get_object_or_404(Call.objects.published(), slug=slug)
-    return render(
-        request, "calls/call_apply.html", {"call": call, "is_open": call.is_open()}
-    )
+    return render(request, "calls/call_apply.html", {"call": call, "is_open": call.is_open()})

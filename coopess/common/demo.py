@@ -31,24 +31,24 @@ class DemoAccount:
 
 
 ORGANISATIONS = {
-    "dla": dict(
-        name="DLA régional des Pays de la Loire (CRESS et Mouvement associatif des Pays de la Loire)",
-        short_name="DLA régional Pays de la Loire",
-        kind=OrganisationKind.DLA_OPERATOR,
-        region_code="52",
-    ),
-    "funder": dict(
-        name="Comité des financeurs du DLA Pays de la Loire (démo)",
-        short_name="Financeurs DLA (démo)",
-        kind=OrganisationKind.FUNDER,
-        region_code="52",
-    ),
-    "firm": dict(
-        name="Atelier Coopérer Ensemble (cabinet fictif)",
-        short_name="Atelier Coopérer Ensemble",
-        kind=OrganisationKind.CONSULTING_FIRM,
-        region_code="52",
-    ),
+    "dla": {
+        "name": "DLA régional des Pays de la Loire (CRESS et Mouvement associatif des Pays de la Loire)",
+        "short_name": "DLA régional Pays de la Loire",
+        "kind": OrganisationKind.DLA_OPERATOR,
+        "region_code": "52",
+    },
+    "funder": {
+        "name": "Comité des financeurs du DLA Pays de la Loire (démo)",
+        "short_name": "Financeurs DLA (démo)",
+        "kind": OrganisationKind.FUNDER,
+        "region_code": "52",
+    },
+    "firm": {
+        "name": "Atelier Coopérer Ensemble (cabinet fictif)",
+        "short_name": "Atelier Coopérer Ensemble",
+        "kind": OrganisationKind.CONSULTING_FIRM,
+        "region_code": "52",
+    },
 }
 
 ACCOUNTS = [
@@ -109,7 +109,9 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
     """Create the demo data if missing; make sure the open copy is open ``today``."""
     today = today or timezone.localdate(timezone=PARIS)
     organisations = {
-        key: Organisation.objects.get_or_create(name=fields["name"], kind=fields["kind"], defaults=fields)[0]
+        key: Organisation.objects.get_or_create(
+            name=fields["name"], kind=fields["kind"], defaults=fields
+        )[0]
         for key, fields in ORGANISATIONS.items()
     }
     for account in ACCOUNTS:
@@ -123,7 +125,9 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
         organisation = organisations[account.organisation] if account.organisation else None
-        RoleAssignment.objects.get_or_create(user=user, role=account.role, organisation=organisation)
+        RoleAssignment.objects.get_or_create(
+            user=user, role=account.role, organisation=organisation
+        )
 
     data = load_call_data()
     if not Call.objects.filter(slug=SEED_SLUG).exists():
@@ -134,5 +138,7 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
         open_copy.delete()
         open_copy = None
     if open_copy is None:
-        call_create_from_data(operator=organisations["dla"], data=shifted_call_data(data, today=today))
+        call_create_from_data(
+            operator=organisations["dla"], data=shifted_call_data(data, today=today)
+        )
     return ACCOUNTS

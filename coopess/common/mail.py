@@ -59,7 +59,11 @@ class DemoMailboxBackend(BaseEmailBackend):
         sent = 0
         for message in email_messages:
             html = next(
-                (c for c, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"),
+                (
+                    c
+                    for c, mimetype in getattr(message, "alternatives", [])
+                    if mimetype == "text/html"
+                ),
                 "",
             )
             DemoEmail.objects.create(

@@ -3,7 +3,11 @@
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
@@ -106,7 +110,9 @@ def test_staff_signs_in_with_password_then_totp(client, post):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", [Role.OFFICER, Role.REVIEWER, Role.CONSULTANT, Role.FUNDER, Role.ADMIN])
+@pytest.mark.parametrize(
+    "role", [Role.OFFICER, Role.REVIEWER, Role.CONSULTANT, Role.FUNDER, Role.ADMIN]
+)
 def test_staff_without_totp_must_enrol_before_any_page(client, post, role):
     user = make_user(role)
     response = post(reverse("account_login"), {"login": user.email, "password": STAFF_PASSWORD})

@@ -34,14 +34,18 @@ def test_seed_text_has_the_facts_we_check():
     assert "Clôture de l'appel à manifestations d'intérêt : 30 juin 2023" in sentences
 
 
-def test_call_page_shows_every_sentence_of_the_seed_call(client, seed_call, assert_no_invalid_variables):
+def test_call_page_shows_every_sentence_of_the_seed_call(
+    client, seed_call, assert_no_invalid_variables
+):
     response = client.get(reverse("calls:detail", args=[seed_call.slug]))
     assert response.status_code == 200
     assert_no_invalid_variables(response)
     text = page_text(response.content)
     missing = []
     for sentence in seed_sentences():
-        haystack, needle = (text.lower(), sentence.lower()) if sentence.isupper() else (text, sentence)
+        haystack, needle = (
+            (text.lower(), sentence.lower()) if sentence.isupper() else (text, sentence)
+        )
         if normalise(needle) not in haystack:
             missing.append(sentence)
     assert missing == []
@@ -57,7 +61,11 @@ def test_call_page_facts(client, seed_call):
     # the cap, the steps, the targets, the stages, the contact
     assert "5 au maximum" in text
     assert "Cet accompagnement mobilisera au maximum 5 structures." in text
-    for title in ("Étape 1 — Diagnostic partagé", "Étape 2 — Accompagnement collectif", "Étape 3 — Suivi"):
+    for title in (
+        "Étape 1 — Diagnostic partagé",
+        "Étape 2 — Accompagnement collectif",
+        "Étape 3 — Suivi",
+    ):
         assert title in text
     assert "sterenn.guegan@lemouvementassociatif.org" in text
     # in 2026 the 2023 call is closed and cannot be applied to
@@ -73,9 +81,10 @@ def test_cap_sentence_follows_the_call(client, db):
 
 
 def test_open_call_offers_to_apply_and_apply_needs_sign_in(client, db):
-    from coopess.common.demo import OPEN_COPY_SLUG, shifted_call_data
-    from coopess.calls.services import call_create_from_data, load_call_data
     from django.utils import timezone
+
+    from coopess.calls.services import call_create_from_data, load_call_data
+    from coopess.common.demo import OPEN_COPY_SLUG, shifted_call_data
     from tests.factories import OrganisationFactory
 
     data = shifted_call_data(load_call_data(), today=timezone.localdate())
