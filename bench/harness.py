@@ -110,11 +110,10 @@ def database(name: str, workdir: Path) -> Iterator[Database]:
     pg_dir = Path(tempfile.mkdtemp(prefix="coopess-bench-pg-"))
     try:
         url = start_postgres(pg_dir)
-        try:
-            yield Database(name, url)
-        finally:
-            stop_postgres(pg_dir)
+        yield Database(name, url)
     finally:
+        # Also after a failed or interrupted start: stopping a cluster that is not up is a no-op.
+        stop_postgres(pg_dir)
         shutil.rmtree(pg_dir, ignore_errors=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import http.client
 import shutil
 import signal
 import sys
@@ -40,6 +41,9 @@ class Interrupted(Exception):
 
 
 def _raise_interrupted(signum, frame):
+    # Once only: a second signal must not cut the clean-up short.
+    signal.alarm(0)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Interrupted(signal.Signals(signum).name)
 
 
@@ -99,6 +103,8 @@ def foundation(args: argparse.Namespace) -> str:
                     str(queries[path]),
                 ]
             )
+    if not rows:
+        raise harness.BenchError("no database was measured. " + " ".join(skipped))
     table = harness.markdown_table(
         ["database", "page", "median ms", "p95 ms", "ratio p95 / floor p95", "queries"], rows
     )
@@ -166,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     except Interrupted as error:
         print(f"\nStopped by {error}: servers stopped.", file=sys.stderr)
         return 1
-    except harness.BenchError as error:
-        print(f"\nBenchmark failed: {error}", file=sys.stderr)
+    except (harness.BenchError, OSError, http.client.HTTPException) as error:
+        detail = error if isinstance(error, harness.BenchError) else repr(error)
+        print(f"\nBenchmark failed: {detail}", file=sys.stderr)
         return 1
     finally:
         signal.alarm(0)

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "coopess.common",
     "coopess.accounts",
     "coopess.calls",
+    "coopess.structures",
+    "coopess.applications",
 ]
 
 MIDDLEWARE = [
@@ -86,7 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "coopess.common.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -219,6 +221,15 @@ else:
     EMAIL_CONFIG = env.email("EMAIL_URL", default="smtp://localhost:25")
     vars().update(EMAIL_CONFIG)
 
+# Public directory of companies (API Recherche d'entreprises): short timeout, degraded mode.
+SIRENE_API_URL = env.str(
+    "SIRENE_API_URL", default="https://recherche-entreprises.api.gouv.fr/search"
+)
+SIRENE_API_TIMEOUT = env.float("SIRENE_API_TIMEOUT", default=3.0)
+# Uploads: Django keeps up to 2.5 MB in memory, larger files go to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
@@ -271,6 +282,15 @@ LOGGING = {
 
 # --- Tests ----------------------------------------------------------------------------------
 if COOPESS_ENV == "test":
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, not memory, so that threads (concurrency tests, live server) share it; one per
+        # process, so that two test runs never share one.
+        import os
+        import tempfile
+
+        DATABASES["default"]["TEST"] = {
+            "NAME": os.path.join(tempfile.gettempdir(), f"coopess-test-{os.getpid()}.sqlite3")
+        }
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE<%s>"
     MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "test-media")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("coopess.common.urls")),
     path("appels/", include("coopess.calls.urls")),
     path("espace/", include("coopess.accounts.urls")),
+    path("candidatures/", include("coopess.applications.urls")),
     path("compte/", include("allauth.urls")),
     path("administration/", admin.site.urls),
 ]

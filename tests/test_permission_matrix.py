@@ -29,6 +29,9 @@ def every(status, **overrides) -> dict:
 PUBLIC = every(200)
 SIGNED_IN = every(200, anonymous=LOGIN)
 NOT_FOUND = every(404)
+# someone else's object: not found, whoever asks
+STRANGER = every(404, anonymous=LOGIN)
+POST_ONLY = every(405, anonymous=LOGIN)
 # allauth's sign-in pages send a signed-in person back to their space
 SIGNED_OUT_ONLY = every(REDIRECT, anonymous=200)
 
@@ -45,6 +48,21 @@ MATRIX: dict[str, dict] = {
     "calls:detail": PUBLIC,
     "calls:apply": SIGNED_IN,
     "accounts:dashboard": SIGNED_IN,
+    "calls:blank_form": PUBLIC,
+    # applications: the matrix users are strangers to the application (owner tests elsewhere)
+    "applications:mine": SIGNED_IN,
+    "applications:invitation": SIGNED_IN,  # the secret token is the key
+    "applications:detail": STRANGER,
+    "applications:submit": STRANGER,
+    "applications:withdraw": STRANGER,
+    "applications:structure": STRANGER,
+    "applications:section": STRANGER,
+    "applications:attachment_download": STRANGER,
+    "applications:structure_confirm": POST_ONLY,
+    "applications:partner_invite": POST_ONLY,
+    "applications:partner_remove": POST_ONLY,
+    "applications:attachment_upload": POST_ONLY,
+    "applications:attachment_delete": POST_ONLY,
     # allauth
     "account_login": SIGNED_OUT_ONLY,
     "account_signup": SIGNED_OUT_ONLY,
@@ -87,9 +105,15 @@ NAMESPACE_RULES = {
 
 
 def url_kwargs(route, context) -> dict:
+    application = context["application"]
     values = {
-        "slug": context["call"].slug,
-        "pk": context["email"].pk,
+        "slug": "projet" if route.name == "applications:section" else context["call"].slug,
+        "pk": application.structures.get(is_lead=True).pk
+        if route.name.startswith("applications:")
+        else context["email"].pk,
+        "public_id": application.public_id,
+        "attachment_id": application.attachments.first().public_id,
+        "token": context["token"],
         "uidb36": "abc",
         "key": "not-a-key",
         "object_id": "1",
@@ -120,7 +144,16 @@ def test_matrix_names_only_existing_urls():
 
 @pytest.fixture
 def context(db):
+    from coopess.applications import services
+    from tests.applications.helpers import complete_application
+
+    application = complete_application()
+    partner = services.partner_invite(
+        application=application, by=application.created_by, name="Partenaire", email="p@example.org"
+    )
     return {
+        "application": application,
+        "token": partner.invitation_token,
         "call": make_seed_call(),
         "email": DemoEmail.objects.create(
             from_email="a@example.org", to="b@example.org", subject="s", body="b"
@@ -160,7 +193,8 @@ def test_permission_matrix(client, context, role_user, role):
             ok = status in (301, 302)
         else:
             ok = status == expected
-        if ok and status == 200 and not route.name.startswith("admin:"):
+        is_html = response.get("Content-Type", "").startswith("text/html")
+        if ok and status == 200 and is_html and not route.name.startswith("admin:"):
             content = response.content.decode()
             ok = INVALID_MARKER not in content
             if not ok and os.environ.get("MATRIX_PRINT"):

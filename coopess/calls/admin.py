@@ -2,7 +2,9 @@ from django.contrib import admin
 
 from coopess.calls.models import (
     Call,
+    CallDocument,
     CallMilestone,
+    CallQuestion,
     CallSection,
     CallTarget,
     MaturityStage,
@@ -37,10 +39,28 @@ class MilestoneInline(admin.TabularInline):
     extra = 0
 
 
+class QuestionInline(OrderedInline):
+    model = CallQuestion
+    fk_name = "call"
+
+
+class DocumentInline(admin.TabularInline):
+    model = CallDocument
+    extra = 0
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     list_display = ["title", "edition", "operator", "opens_at", "closes_at", "is_published"]
     list_filter = ["is_published", "operator"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [SectionInline, StageInline, TargetInline, StepInline, MilestoneInline]
+    inlines = [
+        SectionInline,
+        StageInline,
+        TargetInline,
+        StepInline,
+        MilestoneInline,
+        QuestionInline,
+        DocumentInline,
+    ]

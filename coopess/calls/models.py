@@ -72,6 +72,14 @@ class Call(models.Model):
     follow_up_months = models.PositiveSmallIntegerField(
         "durée du suivi après l'accompagnement (mois)", default=12
     )
+    receipt_prefix = models.CharField(
+        "préfixe des numéros de récépissé", max_length=12, default="COOP",
+        help_text="Les récépissés sont numérotés PRÉFIXE-ANNÉE-NNNN, par exemple COOP-2023-0007.",
+    )  # fmt: skip
+    max_file_mb = models.PositiveSmallIntegerField("taille maximale d'un fichier (Mo)", default=10)
+    max_total_mb = models.PositiveSmallIntegerField(
+        "taille maximale des pièces d'une candidature (Mo)", default=40
+    )
     contact_name = models.CharField("contact : nom", max_length=150)
     contact_role = models.CharField("contact : fonction", max_length=150, blank=True)
     contact_email = models.EmailField("contact : adresse électronique")
@@ -243,6 +251,85 @@ class CallMilestone(CallPart):
                 | Q(ends_on__gte=models.F("starts_on")),
                 name="milestone_ends_after_start",
             ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", "Texte court"
+    LONG_TEXT = "long_text", "Texte long"
+    NUMBER = "number", "Nombre"
+    DATE = "date", "Date"
+    SINGLE_CHOICE = "single_choice", "Choix unique"
+    MULTIPLE_CHOICE = "multiple_choice", "Choix multiple"
+    YES_NO = "yes_no", "Oui / non"
+    FILE = "file", "Fichier"
+
+
+class CallQuestion(CallPart):
+    """A question of the call's own, asked in the application form (defined in the admin)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField("question", max_length=300)
+    help_text = models.CharField("aide", max_length=500, blank=True)
+    kind = models.CharField("type de réponse", max_length=20, choices=QuestionKind.choices)
+    required = models.BooleanField("obligatoire", default=False)
+    choices = models.JSONField(
+        "choix proposés",
+        default=list,
+        blank=True,
+        help_text='Pour les choix : une liste, par exemple ["Réseau", "Presse", "Autre"].',
+    )
+    show_if_question = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dependent_questions",
+        verbose_name="afficher seulement si la question",
+    )
+    show_if_value = models.CharField(
+        "a la valeur", max_length=200, blank=True, help_text="Pour oui / non : « oui » ou « non »."
+    )
+
+    class Meta(CallPart.Meta):
+        verbose_name = "question de l'appel"
+        verbose_name_plural = "questions de l'appel"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in QuestionKind]),
+                name="call_question_valid_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DocumentScope(models.TextChoices):
+    APPLICATION = "application", "Une fois pour la candidature"
+    STRUCTURE = "structure", "Pour chaque structure"
+
+
+class CallDocument(CallPart):
+    """A document the application asks for (statuts, derniers comptes…)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="documents")
+    code = models.SlugField("code", max_length=40)
+    label = models.CharField("intitulé", max_length=200)
+    help_text = models.CharField("aide", max_length=500, blank=True)
+    scope = models.CharField(
+        "demandé", max_length=20, choices=DocumentScope.choices, default=DocumentScope.STRUCTURE
+    )
+    required = models.BooleanField("obligatoire", default=True)
+
+    class Meta(CallPart.Meta):
+        verbose_name = "pièce demandée"
+        verbose_name_plural = "pièces demandées"
+        constraints = [
+            models.UniqueConstraint(fields=["call", "code"], name="call_document_unique_code")
         ]
 
     def __str__(self) -> str:

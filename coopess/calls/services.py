@@ -12,7 +12,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from coopess.accounts.models import Organisation
 from coopess.calls.models import (
     Call,
+    CallDocument,
     CallMilestone,
+    CallQuestion,
     CallSection,
     CallTarget,
     MaturityStage,
@@ -24,7 +26,7 @@ SEED_CALL_FILE = Path(__file__).resolve().parent / "data" / "seed_call.json"
 CALL_FIELDS = (
     "slug", "title", "subtitle", "theme", "summary", "edition", "max_structures", "region_code",
     "eligible_departements", "follow_up_months", "contact_name", "contact_role",
-    "contact_email", "contact_phone",
+    "contact_email", "contact_phone", "receipt_prefix", "max_file_mb", "max_total_mb",
 )  # fmt: skip
 
 
@@ -67,6 +69,26 @@ def call_create_from_data(*, operator: Organisation, data: dict, is_published: b
         )
         for i, row in enumerate(data["milestones"])
     )
+    CallDocument.objects.bulk_create(
+        CallDocument(call=call, position=i, **row)
+        for i, row in enumerate(data.get("documents", []))
+    )
+    questions: list[CallQuestion] = []
+    for i, row in enumerate(data.get("questions", [])):
+        condition = row.get("show_if")
+        questions.append(
+            CallQuestion.objects.create(
+                call=call,
+                position=i,
+                label=row["label"],
+                help_text=row.get("help_text", ""),
+                kind=row["kind"],
+                required=row.get("required", False),
+                choices=row.get("choices", []),
+                show_if_question=questions[condition["question"]] if condition else None,
+                show_if_value=condition["value"] if condition else "",
+            )
+        )
     return call
 
 

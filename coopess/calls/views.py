@@ -40,10 +40,3 @@ def call_detail(request, slug: str):
         "calls/call_detail.html",
         {"call": call, "timeline": call_timeline(call, now=now), "is_open": call.is_open(at=now)},
     )
-
-
-@require_GET
-def call_apply(request, slug: str):
-    """Signed-in entry point of an application (the online form itself is the next step)."""
-    call = get_object_or_404(Call.objects.published(), slug=slug)
-    return render(request, "calls/call_apply.html", {"call": call, "is_open": call.is_open()})

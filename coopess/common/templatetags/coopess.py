@@ -24,3 +24,15 @@ def markdown_call_filter(text: str, call) -> str:
 def site_name() -> str:
     """The service's name, where no request context is at hand (emails, PDF)."""
     return settings.COOPESS_SITE_NAME
+
+
+@register.filter
+def is_needed(bound_field) -> bool:
+    """Required now, or needed before the application can be submitted."""
+    field = bound_field.field
+    return bool(field.required or getattr(field, "needed", False))
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

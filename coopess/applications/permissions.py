@@ -1,0 +1,24 @@
+"""Who may do what on an application. Outside one's applications, everything is « not found »."""
+
+from __future__ import annotations
+
+from coopess.accounts.models import User
+from coopess.applications.models import AccessRole, ApplicationAccess, ApplicationStructure
+
+
+def can_edit_application(access: ApplicationAccess) -> bool:
+    """The application-wide sections (type, project, questions, partners, submission)."""
+    return access.role == AccessRole.LEAD
+
+
+def can_edit_structure(access: ApplicationAccess, structure: ApplicationStructure) -> bool:
+    """Each structure's people fill its own part."""
+    return access.structure_id == structure.pk
+
+
+def can_withdraw(access: ApplicationAccess) -> bool:
+    return access.role == AccessRole.LEAD
+
+
+def can_accept_invitation(user: User, structure: ApplicationStructure) -> bool:
+    return structure.invitation_token is not None and user.is_authenticated
