@@ -5,3 +5,8 @@ class CallsConfig(AppConfig):
     name = "coopess.calls"
     label = "calls"
     verbose_name = "Appels à manifestations d'intérêt"
+
+    def ready(self) -> None:
+        from coopess.calls.public_cache import connect_invalidation
+
+        connect_invalidation()

@@ -9,11 +9,11 @@ from django.db import DatabaseError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
-from django.utils import timezone
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from coopess.calls.calendar import call_timeline
-from coopess.calls.models import Call
+from coopess.calls.public_cache import Rendered, cached_render
+from coopess.calls.views import published_calls_with_timelines
 from coopess.common.models import DemoEmail
 
 logger = logging.getLogger("coopess")
@@ -22,13 +22,14 @@ logger = logging.getLogger("coopess")
 @login_not_required
 @require_GET
 def home(request):
-    calls = list(
-        Call.objects.published().select_related("operator").prefetch_related("milestones")[:20]
-    )
-    now = timezone.now()
-    entries = [(call, call_timeline(call, now=now)) for call in calls]
-    open_entries = [entry for entry in entries if entry[0].is_open(at=now)]
-    return render(request, "common/home.html", {"open_entries": open_entries, "entries": entries})
+    def build(now):
+        entries, instants = published_calls_with_timelines(now)
+        open_entries = [entry for entry in entries if entry[0].is_open(at=now)]
+        body = render_to_string("common/_partials/open_calls.html", {"open_entries": open_entries})
+        return Rendered(title="Accueil", body=body), instants
+
+    rendered = cached_render("calls:page:home", build)
+    return render(request, "common/home.html", {"open_calls": rendered.body})
 
 
 @login_not_required
