@@ -4,6 +4,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import include, path, reverse
 
+from coopess.calls.officer_site import officer_site
+
 
 @login_not_required
 def admin_login(request, extra_context=None):
@@ -27,6 +29,7 @@ urlpatterns = [
     path("espace/", include("coopess.accounts.urls")),
     path("candidatures/", include("coopess.applications.urls")),
     path("compte/", include("allauth.urls")),
+    path("gestion/", officer_site.urls),
     path("administration/", admin.site.urls),
 ]
 

@@ -95,13 +95,19 @@ MATRIX: dict[str, dict] = {
     # task results are written by the worker only
     "admin:django_tasks_database_dbtaskresult_add": every(REDIRECT, admin=403),
     "admin:autocomplete": every(REDIRECT, admin=403),  # 403: no field named in the query
+    "gestion:login": every(403, anonymous=REDIRECT),
+    "gestion:logout": every(REDIRECT, officer=405),
+    "gestion:autocomplete": every(REDIRECT, officer=403),
 }
 
 # Namespaces whose every URL follows one rule (their URLs come from a framework).
 NAMESPACE_RULES = {
     # The Django admin: administrators only; the others are sent to sign in / refused.
     "admin": every(REDIRECT, admin=200),
+    # « Gestion des appels »: officers only, each on their own DLA's calls.
+    "gestion": every(REDIRECT, officer=200),
 }
+ADMIN_SITES = ("admin:", "gestion:")
 
 
 def url_kwargs(route, context) -> dict:
@@ -167,7 +173,7 @@ ROUTES = all_routes()
 def _requested(route) -> bool:
     """Admin URLs with parameters (object pages, catch-all) follow the admin's own checks,
     exercised here through its index, list and add pages."""
-    return not (route.name.startswith("admin:") and route.converters)
+    return not (route.name.startswith(ADMIN_SITES) and route.converters)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -194,7 +200,7 @@ def test_permission_matrix(client, context, role_user, role):
         else:
             ok = status == expected
         is_html = response.get("Content-Type", "").startswith("text/html")
-        if ok and status == 200 and is_html and not route.name.startswith("admin:"):
+        if ok and status == 200 and is_html and not route.name.startswith(ADMIN_SITES):
             content = response.content.decode()
             ok = INVALID_MARKER not in content
             if not ok and os.environ.get("MATRIX_PRINT"):

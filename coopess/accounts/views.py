@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from coopess.accounts.models import Role
+from coopess.applications.models import ApplicationAccess
 from coopess.calls.models import Call
 
 
@@ -14,8 +15,14 @@ def dashboard(request):
         if user.has_role(Role.OFFICER)
         else []
     )
+    applications = ApplicationAccess.objects.filter(user=user).select_related("application")[:20]
     return render(
         request,
         "accounts/dashboard.html",
-        {"assignments": user.role_assignments, "managed_calls": managed_calls},
+        {
+            "assignments": user.role_assignments,
+            "is_officer": user.has_role(Role.OFFICER),
+            "managed_calls": managed_calls,
+            "applications": applications,
+        },
     )
