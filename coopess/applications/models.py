@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from coopess.accounts.models import User
 from coopess.applications.choices import (
@@ -92,7 +93,7 @@ class Application(models.Model):
     reopened_sections = models.JSONField("sections rouvertes", default=list, blank=True)
     privacy_notice_accepted_at = models.DateTimeField("notice lue le", null=True, blank=True)
     version = models.PositiveIntegerField("version", default=1)
-    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
     updated_at = models.DateTimeField("enregistrée le", auto_now=True)
     submitted_at = models.DateTimeField("déposée le", null=True, blank=True)
 
@@ -300,7 +301,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+    uploaded_at = models.DateTimeField("déposé le", default=timezone.now)
 
     class Meta:
         verbose_name = "pièce jointe"
@@ -319,7 +320,7 @@ class ApplicationTransition(models.Model):
     from_status = models.CharField(max_length=20, choices=ApplicationStatus.choices)
     to_status = models.CharField(max_length=20, choices=ApplicationStatus.choices)
     by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
 
     class Meta:

@@ -101,6 +101,7 @@ def application_create(*, call: Call, by: User, now: dt.datetime | None = None) 
     targets = list(call.targets.all())
     application = Application.objects.create(
         call=call,
+        created_at=now or timezone.now(),
         created_by=by,
         kind=targets[0].application_kind if len(targets) == 1 else "",
         privacy_notice_accepted_at=timezone.now(),
@@ -667,7 +668,12 @@ def application_submit(
     else:
         comment = "Compléments apportés."
     transition(
-        application, to=ApplicationStatus.SUBMITTED, by=by, actor="representative", comment=comment
+        application,
+        to=ApplicationStatus.SUBMITTED,
+        by=by,
+        actor="representative",
+        comment=comment,
+        at=now,
     )
     application.reopened_sections = []
     application.save()

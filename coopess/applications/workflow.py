@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
 from coopess.accounts.models import User
@@ -45,7 +47,13 @@ def can_transition(from_status: str, to_status: str, actor: str) -> bool:
 
 
 def transition(
-    application: Application, *, to: str, by: User | None, actor: str, comment: str = ""
+    application: Application,
+    *,
+    to: str,
+    by: User | None,
+    actor: str,
+    comment: str = "",
+    at: dt.datetime | None = None,
 ) -> ApplicationTransition:
     """Move ``application`` to ``to`` and log it. The caller holds the row lock."""
     if not can_transition(application.status, to, actor):
@@ -56,6 +64,7 @@ def transition(
         to_status=to,
         by=by,
         comment=comment,
+        at=at or timezone.now(),
     )
     application.status = to
     application.version += 1

@@ -15,6 +15,7 @@ from coopess.accounts.models import Organisation, OrganisationKind, Role, RoleAs
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
 from coopess.calls.services import call_create_from_data, load_call_data
+from coopess.common.demo_applications import demo_applications
 
 DEMO_STAFF_PASSWORD = "demo-coopess-2026"
 SEED_SLUG = "cooperation-strategique-2023"
@@ -130,15 +131,31 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
         )
 
     data = load_call_data()
-    if not Call.objects.filter(slug=SEED_SLUG).exists():
-        call_create_from_data(operator=organisations["dla"], data=data)
+    seed_call = Call.objects.filter(slug=SEED_SLUG).first()
+    if seed_call is None:
+        seed_call = call_create_from_data(operator=organisations["dla"], data=data)
     open_copy = Call.objects.filter(slug=OPEN_COPY_SLUG).first()
-    now = timezone.now()
-    if open_copy is not None and not open_copy.is_open(at=now):
-        open_copy.delete()
-        open_copy = None
+    shifted = shifted_call_data(data, today=today)
     if open_copy is None:
-        call_create_from_data(
-            operator=organisations["dla"], data=shifted_call_data(data, today=today)
-        )
+        open_copy = call_create_from_data(operator=organisations["dla"], data=shifted)
+    elif not open_copy.is_open(at=timezone.now()):
+        _move_calendar(open_copy, shifted)
+    demo_applications(seed_call, open_copy)
     return ACCOUNTS
+
+
+def _move_calendar(call: Call, shifted: dict) -> None:
+    """Open the demo copy again, keeping what newcomers already typed in it."""
+    call.opens_at = dt.datetime.fromisoformat(shifted["opens_at"])
+    call.closes_at = dt.datetime.fromisoformat(shifted["closes_at"])
+    call.edition = shifted["edition"]
+    call.save()
+    by_kind = {row["kind"]: row for row in shifted["milestones"]}
+    for milestone in call.milestones.all():
+        row = by_kind.get(milestone.kind)
+        if row and row.get("starts_on"):
+            milestone.starts_on = dt.date.fromisoformat(row["starts_on"])
+            milestone.ends_on = (
+                dt.date.fromisoformat(row["ends_on"]) if row.get("ends_on") else None
+            )
+            milestone.save()

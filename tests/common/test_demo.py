@@ -37,3 +37,18 @@ def test_demo_reopens_a_copy_that_has_closed_since():
     assert not Call.objects.get(slug=OPEN_COPY_SLUG).is_open()
     demo_load()
     assert Call.objects.get(slug=OPEN_COPY_SLUG).is_open()
+
+
+@pytest.mark.django_db
+def test_demo_2023_call_has_its_applications_and_the_open_copy_a_draft():
+    from coopess.applications.models import Application
+
+    demo_load()
+    demo_load()  # idempotent
+    received = Application.objects.filter(call__slug=SEED_SLUG).order_by("receipt_number")
+    assert [a.receipt_number for a in received] == [f"COOP-2023-{n:04d}" for n in range(1, 8)]
+    assert all(a.submitted_at.year == 2023 for a in received)
+    assert {a.status for a in received} == {"submitted", "withdrawn"}
+    assert sum(a.structures.count() for a in received) > 5  # more than the cap: selection has work
+    draft = Application.objects.get(call__slug=OPEN_COPY_SLUG)
+    assert draft.status == "draft" and draft.created_by.email == "hugo.renaud@example.org"
