@@ -4,6 +4,7 @@ emails and tasks leave after the commit."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -39,6 +40,8 @@ from coopess.calls.calendar import DAY_AND_CLOCK, PARIS
 from coopess.calls.models import Call, CallDocument, CallQuestion, DocumentScope
 from coopess.common.mail import queue_email_message
 from coopess.common.uploads import UploadRejected, human_size, inspect_upload, storage_name
+
+logger = logging.getLogger("coopess")
 
 
 class ApplicationError(Exception):
@@ -292,18 +295,27 @@ def structure_apply_lookup(*, structure: ApplicationStructure, result, overwrite
 
 def structure_lookup(*, structure: ApplicationStructure):
     """Ask the public directory about the structure's SIRET; retry later when it does not answer."""
-    from coopess.applications.tasks import retry_structure_lookup
     from coopess.structures.sirene import lookup_siret
 
     result = lookup_siret(structure.siret)
     structure_apply_lookup(structure=structure, result=result, overwrite=True)
     if result.status == LookupStatus.UNAVAILABLE:
-        transaction.on_commit(
-            lambda: retry_structure_lookup.using(
-                run_after=timezone.now() + dt.timedelta(minutes=15)
-            ).enqueue(structure.pk, 1)
-        )
+        structure_id = structure.pk
+        transaction.on_commit(lambda: schedule_lookup_retry(structure_id, attempt=1))
     return result
+
+
+def schedule_lookup_retry(structure_id: int, *, attempt: int) -> None:
+    """Ask the directory again later (15 min, then doubling), from the worker."""
+    from coopess.applications.tasks import retry_structure_lookup
+
+    delay = dt.timedelta(minutes=15 * 2 ** (attempt - 1))
+    if retry_structure_lookup.get_backend().supports_defer:
+        retry_structure_lookup.using(run_after=timezone.now() + delay).enqueue(
+            structure_id, attempt
+        )
+    else:  # a backend that cannot schedule (immediate mode): the officer's check will do
+        logger.info("Task backend cannot defer: directory lookup of %s not retried", structure_id)
 
 
 # --- Partners ---------------------------------------------------------------------------------

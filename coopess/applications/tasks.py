@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django_tasks import task
 
 from coopess.applications.choices import LookupStatus
@@ -74,7 +71,7 @@ def application_url(application) -> str:
 def retry_structure_lookup(structure_id: int, attempt: int) -> str:
     """Ask the directory again about a structure it could not answer for; back off, then stop."""
     from coopess.applications.models import ApplicationStructure
-    from coopess.applications.services import structure_apply_lookup
+    from coopess.applications.services import schedule_lookup_retry, structure_apply_lookup
     from coopess.structures.sirene import lookup_siret
 
     structure = ApplicationStructure.objects.filter(pk=structure_id).first()
@@ -87,12 +84,7 @@ def retry_structure_lookup(structure_id: int, attempt: int) -> str:
     result = lookup_siret(structure.siret)
     if result.status == LookupStatus.UNAVAILABLE:
         if attempt < MAX_LOOKUP_ATTEMPTS:
-            delay = dt.timedelta(minutes=15 * 2**attempt)
-            transaction.on_commit(
-                lambda: retry_structure_lookup.using(run_after=timezone.now() + delay).enqueue(
-                    structure_id, attempt + 1
-                )
-            )
+            schedule_lookup_retry(structure_id, attempt=attempt + 1)
         else:
             logger.warning(
                 "Directory lookup for structure %s gave up after %s attempts", structure_id, attempt
