@@ -51,7 +51,7 @@ def test_found_structure_prefills_the_form(client, draft, respx_mock):
     respx_mock.get(sirene.DEFAULT_API_URL).mock(
         return_value=recorded("found_association_nantes.json")
     )
-    application, structure, url = draft
+    _application, structure, url = draft
     response = lookup(client, url, FOUND_SIRET)
     assert response.status_code == 200
     assert "Informations trouvées dans le répertoire des entreprises" in response.content.decode()
@@ -76,7 +76,7 @@ def test_directory_down_means_degraded_mode_and_a_retry_later(
         route.mock(side_effect=httpx.ReadTimeout("slow"))
     else:
         route.mock(return_value=recorded("server_error.json"))
-    application, structure, url = draft
+    _application, structure, url = draft
     from django_tasks import default_task_backend
 
     with django_capture_on_commit_callbacks(execute=True):
