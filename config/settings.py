@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "coopess.calls",
     "coopess.structures",
     "coopess.applications",
+    "coopess.selection",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,7 @@ urlpatterns = [
     path("appels/", include("coopess.calls.urls")),
     path("espace/", include("coopess.accounts.urls")),
     path("candidatures/", include("coopess.applications.urls")),
+    path("", include("coopess.selection.urls")),
     path("compte/", include("allauth.urls")),
     path("gestion/", officer_site.urls),
     path("administration/", admin.site.urls),

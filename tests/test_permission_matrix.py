@@ -63,6 +63,25 @@ MATRIX: dict[str, dict] = {
     "applications:partner_remove": POST_ONLY,
     "applications:attachment_upload": POST_ONLY,
     "applications:attachment_delete": POST_ONLY,
+    # instruction: the matrix officer works for another DLA, the reviewer is not assigned
+    "selection:calls": every(404, anonymous=LOGIN, officer=200),
+    "selection:reviewer_home": every(404, anonymous=LOGIN, reviewer=200),
+    "selection:table": STRANGER,
+    "selection:export": STRANGER,
+    "selection:ranking": STRANGER,
+    "selection:application": STRANGER,
+    "selection:attachment": STRANGER,
+    "selection:review": STRANGER,
+    "selection:reviewer_attachment": STRANGER,
+    "selection:send_letters": POST_ONLY,
+    "selection:start_review": POST_ONLY,
+    "selection:rescreen": POST_ONLY,
+    "selection:override": POST_ONLY,
+    "selection:assign": POST_ONLY,
+    "selection:message": POST_ONLY,
+    "selection:complements": POST_ONLY,
+    "selection:decide": POST_ONLY,
+    "selection:reopen": POST_ONLY,
     # allauth
     "account_login": SIGNED_OUT_ONLY,
     "account_signup": SIGNED_OUT_ONLY,
@@ -113,7 +132,13 @@ ADMIN_SITES = ("admin:", "gestion:")
 def url_kwargs(route, context) -> dict:
     application = context["application"]
     values = {
-        "slug": "projet" if route.name == "applications:section" else context["call"].slug,
+        "slug": "projet"
+        if route.name == "applications:section"
+        else application.call.slug
+        if route.name.startswith("selection:")
+        else context["call"].slug,
+        "fmt": "csv",
+        "result_id": 1,
         "pk": application.structures.get(is_lead=True).pk
         if route.name.startswith("applications:")
         else context["email"].pk,

@@ -29,6 +29,13 @@ from coopess.calls.models import (
 )
 
 
+class Eligibility(models.TextChoices):
+    PENDING = "pending", "Non examinée"
+    ELIGIBLE = "eligible", "Éligible"
+    TO_CHECK = "to_check", "À vérifier"
+    INELIGIBLE = "ineligible", "Non éligible"
+
+
 class ApplicationQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ApplicationQuerySet:
         """Applications this person works on: as the lead or as a partner's representative."""
@@ -93,6 +100,15 @@ class Application(models.Model):
     reopened_sections = models.JSONField("sections rouvertes", default=list, blank=True)
     privacy_notice_accepted_at = models.DateTimeField("notice lue le", null=True, blank=True)
     version = models.PositiveIntegerField("version", default=1)
+    # Kept up to date by the services, for the officers' table (sort and filter on 100,000 rows)
+    lead_name = models.CharField("structure cheffe de file", max_length=250, blank=True)
+    structure_count = models.PositiveSmallIntegerField("nombre de structures", default=1)
+    eligibility = models.CharField(
+        "éligibilité", max_length=12, choices=Eligibility.choices, default=Eligibility.PENDING
+    )
+    average_score = models.DecimalField(
+        "note moyenne (sur 20)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField("créée le", default=timezone.now)
     updated_at = models.DateTimeField("enregistrée le", auto_now=True)
     submitted_at = models.DateTimeField("déposée le", null=True, blank=True)
@@ -113,7 +129,13 @@ class Application(models.Model):
                 name="application_submitted_has_receipt",
             ),
         ]
-        indexes = [models.Index(fields=["call", "status"])]
+        indexes = [
+            models.Index(fields=["call", "status"]),
+            models.Index(fields=["call", "-submitted_at"]),
+            models.Index(fields=["call", "average_score"]),
+            models.Index(fields=["call", "lead_name"]),
+            models.Index(fields=["call", "eligibility"]),
+        ]
 
     def __str__(self) -> str:
         return self.receipt_number or self.project_title or f"Candidature {self.public_id}"

@@ -233,7 +233,11 @@ def structure_save(*, structure: ApplicationStructure, form: StructureForm) -> d
                 structure=structure, position=position, defaults=values
             )
     _remember_pending(application, f"structure:{structure.pk}:", form, invalid)
-    application.save(update_fields=["pending_input", "updated_at"])
+    update_fields = ["pending_input", "updated_at"]
+    if structure.is_lead and application.lead_name != structure.name:
+        application.lead_name = structure.name
+        update_fields.append("lead_name")
+    application.save(update_fields=update_fields)
     return invalid
 
 
@@ -291,6 +295,8 @@ def structure_apply_lookup(*, structure: ApplicationStructure, result, overwrite
         ):
             structure.legal_form = record.legal_form
     structure.save()
+    if structure.is_lead:
+        Application.objects.filter(pk=structure.application_id).update(lead_name=structure.name)
 
 
 def structure_lookup(*, structure: ApplicationStructure):
@@ -342,6 +348,8 @@ def partner_invite(
         invited_at=timezone.now(),
     )
     Representative.objects.create(structure=structure, position=1, email=email)
+    application.structure_count = application.structures.count()
+    application.save(update_fields=["structure_count", "updated_at"])
     _send_invitation(application=application, structure=structure, by=by)
     return structure
 
@@ -415,7 +423,8 @@ def partner_remove(*, structure: ApplicationStructure, by: User) -> None:
         for k, v in application.pending_input.items()
         if not k.startswith(f"structure:{structure.pk}:")
     }
-    application.save(update_fields=["pending_input", "updated_at"])
+    application.structure_count = application.structures.count()
+    application.save(update_fields=["pending_input", "structure_count", "updated_at"])
 
 
 # --- Attachments ------------------------------------------------------------------------------
@@ -692,8 +701,11 @@ def application_submit(
     from coopess.applications.tasks import send_receipt
 
     application_id = application.pk
+    from coopess.selection.tasks import screen_application
+
     if is_first_submission:
         transaction.on_commit(lambda: send_receipt.enqueue(application_id))
+    transaction.on_commit(lambda: screen_application.enqueue(application_id))
     return application
 
 

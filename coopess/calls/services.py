@@ -89,6 +89,9 @@ def call_create_from_data(*, operator: Organisation, data: dict, is_published: b
                 show_if_value=condition["value"] if condition else "",
             )
         )
+    from coopess.selection.services import call_setup_selection
+
+    call_setup_selection(call=call)
     return call
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SelectionConfig(AppConfig):
+    name = "coopess.selection"
+    label = "selection"
+    verbose_name = "Instruction et sélection"

@@ -1,0 +1,638 @@
+"""Every write of screening, committee review, decisions and cohort composition."""
+
+from __future__ import annotations
+
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Avg
+from django.template import Context, Template, TemplateSyntaxError
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from coopess.accounts.models import Role, User
+from coopess.applications.choices import ApplicationStatus
+from coopess.applications.models import Application, Eligibility
+from coopess.applications.services import ApplicationError, application_request_complements
+from coopess.applications.workflow import transition
+from coopess.calls.calendar import PARIS
+from coopess.calls.models import Call, DocumentScope
+from coopess.common.mail import queue_email_message
+from coopess.selection import eligibility as rules
+from coopess.selection.models import (
+    Cohort,
+    CohortMember,
+    Decision,
+    DecisionReason,
+    EligibilityOverride,
+    EligibilityResult,
+    EligibilityRule,
+    LetterTemplate,
+    Message,
+    Outcome,
+    ReviewerAssignment,
+    Score,
+    ScoringCriterion,
+)
+
+logger = logging.getLogger("coopess")
+
+
+class SelectionError(ApplicationError):
+    """A refusal explained to the officer or the reviewer, in French."""
+
+
+class StaleApplication(SelectionError):
+    def __init__(self):
+        super().__init__(
+            "Une autre personne vient de modifier cette candidature : rechargez la page pour voir "
+            "son état actuel. Rien n'a été enregistré."
+        )
+
+
+def _lock(application: Application) -> Application:
+    return Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+
+
+def _check_version(application: Application, version: int | None) -> None:
+    if version is not None and version != application.version:
+        raise StaleApplication
+
+
+# --- Screening ---------------------------------------------------------------------------------
+
+
+def rule_configs(call: Call) -> list[rules.RuleConfig]:
+    configured = list(call.eligibility_rules.filter(enabled=True))
+    if configured:
+        return [rules.RuleConfig(code=rule.code, params=rule.params) for rule in configured]
+    return rules.default_rules(
+        eligible_departements=list(call.eligible_departements), cap=call.max_structures
+    )
+
+
+def application_facts(application: Application) -> rules.ApplicationFacts:
+    structures = list(application.structures.prefetch_related("attachments__document"))
+    call = application.call
+    documents = list(call.documents.all())
+    app_documents = frozenset(
+        a.document.code
+        for a in application.attachments.select_related("document")
+        if a.document_id and a.structure_id is None
+    )
+    return rules.ApplicationFacts(
+        kind=application.kind,
+        structures=tuple(
+            rules.StructureFacts(
+                name=structure.name or str(structure),
+                is_lead=structure.is_lead,
+                legal_form=structure.legal_form,
+                esus_approved=structure.esus_approved,
+                employees=structure.employees,
+                departement=structure.departement,
+                documents=frozenset(
+                    a.document.code for a in structure.attachments.all() if a.document_id
+                ),
+            )
+            for structure in structures
+        ),
+        regional_scope=application.regional_scope,
+        documents=app_documents,
+        required_documents=tuple(
+            (d.code, d.label, "structure" if d.scope == DocumentScope.STRUCTURE else "application")
+            for d in documents
+            if d.required
+        ),
+    )
+
+
+@transaction.atomic
+def application_screen(*, application: Application) -> list[EligibilityResult]:
+    """Apply the call's rules; keep the officer's corrections of earlier results."""
+    application = _lock(application)
+    results = rules.evaluate(application_facts(application), rule_configs(application.call))
+    stored = []
+    for position, result in enumerate(results):
+        row, _ = EligibilityResult.objects.update_or_create(
+            application=application,
+            code=result.code,
+            defaults={
+                "position": position,
+                "label": result.label,
+                "outcome": result.outcome.value,
+                "reason": result.reason,
+                "computed_at": timezone.now(),
+            },
+        )
+        stored.append(row)
+    EligibilityResult.objects.filter(application=application).exclude(
+        code__in=[r.code for r in results]
+    ).delete()
+    _refresh_eligibility(application, stored)
+    return stored
+
+
+def _refresh_eligibility(application: Application, results: list[EligibilityResult]) -> None:
+    outcomes = {r.effective_outcome for r in results}
+    if Outcome.FAIL in outcomes:
+        value = Eligibility.INELIGIBLE
+    elif Outcome.WARNING in outcomes:
+        value = Eligibility.TO_CHECK
+    else:
+        value = Eligibility.ELIGIBLE
+    Application.objects.filter(pk=application.pk).update(eligibility=value)
+    application.eligibility = value
+
+
+@transaction.atomic
+def eligibility_override(
+    *, result: EligibilityResult, outcome: str, reason: str, by: User
+) -> EligibilityResult:
+    if outcome not in Outcome.values:
+        raise SelectionError("Choisissez un résultat : conforme, non conforme ou à vérifier.")
+    if not reason.strip():
+        raise SelectionError(
+            "Écrivez le motif de la correction : il sera conservé avec votre nom et la date."
+        )
+    application = _lock(result.application)
+    result = EligibilityResult.objects.select_for_update().get(pk=result.pk)
+    EligibilityOverride.objects.create(
+        result=result,
+        from_outcome=result.effective_outcome,
+        to_outcome=outcome,
+        reason=reason.strip(),
+        by=by,
+    )
+    result.override_outcome = "" if outcome == result.outcome else outcome
+    result.override_reason = reason.strip() if result.override_outcome else ""
+    result.overridden_by = by
+    result.overridden_at = timezone.now()
+    result.save()
+    _refresh_eligibility(application, list(application.eligibility_results.all()))
+    return result
+
+
+# --- Instruction, messages, complements ----------------------------------------------------------
+
+
+@transaction.atomic
+def review_start(*, application: Application, by: User) -> Application:
+    application = _lock(application)
+    if application.status != ApplicationStatus.SUBMITTED:
+        return application
+    transition(
+        application,
+        to=ApplicationStatus.UNDER_REVIEW,
+        by=by,
+        actor="officer",
+        comment="Instruction commencée.",
+    )
+    application.save()
+    return application
+
+
+def _application_link(application: Application) -> str:
+    return settings.COOPESS_BASE_URL + reverse("applications:detail", args=[application.public_id])
+
+
+def _representative_emails(application: Application) -> list[str]:
+    from coopess.applications.receipts import recipients_of
+
+    return recipients_of(application)
+
+
+@transaction.atomic
+def message_post(*, application: Application, author: User, body: str, from_dla: bool) -> Message:
+    """A message in the thread; the other side gets an email with a link, never the content of
+    attached documents."""
+    body = body.strip()
+    if not body:
+        raise SelectionError("Le message est vide.")
+    message = Message.objects.create(
+        application=application, author=author, body=body, from_dla=from_dla
+    )
+    call = application.call
+    if from_dla:
+        recipients = _representative_emails(application)
+        link = _application_link(application)
+    else:
+        recipients = [
+            assignment.user.email
+            for assignment in call.operator.role_assignments.filter(
+                role=Role.OFFICER
+            ).select_related("user")
+        ] or [call.contact_email]
+        link = settings.COOPESS_BASE_URL + reverse(
+            "selection:application", args=[application.public_id]
+        )
+    text = render_to_string(
+        "selection/email/message.txt",
+        {"application": application, "message": message, "link": link, "from_dla": from_dla},
+    )
+    for email in recipients:
+        queue_email_message(
+            EmailMessage(
+                subject=f"[CoopESS] Nouveau message sur la candidature {application.receipt_number or ''}".strip(),
+                body=text,
+                to=[email],
+            )
+        )
+    return message
+
+
+@transaction.atomic
+def complements_request(
+    *, application: Application, by: User, sections: list[str], message: str
+) -> Application:
+    application = application_request_complements(
+        application=application, by=by, sections=sections, message=message
+    )
+    message_post(application=application, author=by, body=message, from_dla=True)
+    return application
+
+
+# --- Committee -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reviewer_assign(*, application: Application, reviewer: User, by: User) -> ReviewerAssignment:
+    if not reviewer.has_role(Role.REVIEWER):
+        raise SelectionError(f"{reviewer} n'est pas membre du comité de sélection.")
+    application = _lock(application)
+    if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW):
+        raise SelectionError(
+            "Seule une candidature déposée ou en cours d'examen peut être confiée au comité."
+        )
+    assignment, _ = ReviewerAssignment.objects.get_or_create(
+        application=application, reviewer=reviewer, defaults={"assigned_by": by}
+    )
+    if application.status == ApplicationStatus.SUBMITTED:
+        transition(
+            application,
+            to=ApplicationStatus.UNDER_REVIEW,
+            by=by,
+            actor="officer",
+            comment="Confiée au comité de sélection.",
+        )
+        application.save()
+    return assignment
+
+
+@transaction.atomic
+def conflict_declare(
+    *, assignment: ReviewerAssignment, has_conflict: bool, note: str = ""
+) -> ReviewerAssignment:
+    assignment = ReviewerAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.submitted_at:
+        raise SelectionError("Votre évaluation est déjà envoyée.")
+    now = timezone.now()
+    if has_conflict:
+        assignment.conflict_declared_at, assignment.no_conflict_declared_at = now, None
+        assignment.conflict_note = note.strip()
+    else:
+        assignment.no_conflict_declared_at, assignment.conflict_declared_at = now, None
+        assignment.conflict_note = ""
+    assignment.save()
+    return assignment
+
+
+def weighted_score(values: dict[int, int], criteria: list[ScoringCriterion]) -> Decimal:
+    """A reviewer's mark out of 20: each criterion brought to its share, weighted."""
+    total_weight = sum(c.weight for c in criteria)
+    raw = sum(Decimal(values[c.pk]) / c.scale_max * c.weight for c in criteria) / total_weight * 20
+    return raw.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def review_submit(
+    *, assignment: ReviewerAssignment, scores: dict[int, tuple[int, str]], overall_comment: str = ""
+) -> ReviewerAssignment:
+    """Record a complete review on the call's grid (every criterion, each within its scale)."""
+    assignment = (
+        ReviewerAssignment.objects.select_for_update()
+        .select_related("application__call")
+        .get(pk=assignment.pk)
+    )
+    if not assignment.can_see_application:
+        raise SelectionError("Déclarez d'abord l'absence de conflit d'intérêts.")
+    if assignment.submitted_at:
+        raise SelectionError("Votre évaluation est déjà envoyée.")
+    application = _lock(assignment.application)
+    if application.status != ApplicationStatus.UNDER_REVIEW:
+        raise SelectionError("Cette candidature n'est plus en cours d'examen.")
+    criteria = list(application.call.criteria.all())
+    errors = []
+    for criterion in criteria:
+        if criterion.pk not in scores or scores[criterion.pk][0] is None:
+            errors.append(f"Notez le critère « {criterion.label} ».")
+        elif not 0 <= scores[criterion.pk][0] <= criterion.scale_max:
+            errors.append(f"« {criterion.label} » se note de 0 à {criterion.scale_max}.")
+    if errors:
+        raise SelectionError(" ".join(errors))
+    for criterion in criteria:
+        value, comment = scores[criterion.pk]
+        Score.objects.update_or_create(
+            assignment=assignment,
+            criterion=criterion,
+            defaults={"value": value, "comment": comment.strip()},
+        )
+    assignment.overall_comment = overall_comment.strip()
+    assignment.submitted_at = timezone.now()
+    assignment.weighted = weighted_score({c.pk: scores[c.pk][0] for c in criteria}, criteria)
+    assignment.save()
+    _refresh_average(application)
+    return assignment
+
+
+def _refresh_average(application: Application) -> None:
+    average = ReviewerAssignment.objects.filter(
+        application=application, submitted_at__isnull=False
+    ).aggregate(value=Avg("weighted"))["value"]
+    Application.objects.filter(pk=application.pk).update(
+        average_score=Decimal(average).quantize(Decimal("0.01")) if average is not None else None
+    )
+
+
+# --- Decisions and the cohort ---------------------------------------------------------------------
+
+DECIDABLE = (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.WAITLISTED)
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    application: Application,
+    outcome: str,
+    by: User,
+    reasons: list[str] | None = None,
+    comment: str = "",
+    against_ranking_reason: str = "",
+    version: int | None = None,
+) -> Decision:
+    """Decide on one application. Final in the workflow: changing it needs ``decision_reopen``."""
+    application = _lock(application)
+    _check_version(application, version)
+    if application.status not in DECIDABLE:
+        raise SelectionError(
+            f"La candidature est « {application.get_status_display()} » : on ne décide que sur une "
+            "candidature en cours d'examen (ou sur liste d'attente)."
+        )
+    reasons = [r for r in (reasons or []) if r in DecisionReason.values]
+    if outcome == ApplicationStatus.REJECTED and not reasons:
+        raise SelectionError("Choisissez au moins un motif pour une candidature non retenue.")
+    if outcome not in (
+        ApplicationStatus.SELECTED,
+        ApplicationStatus.WAITLISTED,
+        ApplicationStatus.REJECTED,
+    ):
+        raise SelectionError("Décision inconnue.")
+    if outcome == ApplicationStatus.SELECTED:
+        _add_to_cohort(application, by=by)
+    Decision.objects.filter(application=application, is_current=True).update(is_current=False)
+    decision = Decision.objects.create(
+        application=application,
+        outcome=outcome,
+        reasons=reasons,
+        comment=comment.strip(),
+        against_ranking_reason=against_ranking_reason.strip(),
+        decided_by=by,
+    )
+    transition(
+        application,
+        to=outcome,
+        by=by,
+        actor="officer",
+        comment=" ; ".join(
+            [DecisionReason(r).label for r in reasons]
+            + ([comment.strip()] if comment.strip() else [])
+        ),
+    )
+    application.save()
+    return decision
+
+
+def _add_to_cohort(application: Application, *, by: User) -> CohortMember:
+    call = application.call
+    cohort = Cohort.objects.select_for_update().filter(call=call).order_by("pk").first()
+    if cohort is None:
+        cohort = Cohort.objects.create(call=call, name=f"{call.title} — {call.edition}")
+        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    used = sum(
+        member.application.structure_count
+        for member in cohort.members.select_related("application")
+    )
+    if used + application.structure_count > call.max_structures:
+        raise SelectionError(
+            f"La cohorte compte déjà {used} structure(s) : retenir cette candidature "
+            f"({application.structure_count} structure(s)) dépasserait le plafond de {call.max_structures}."
+        )
+    return CohortMember.objects.create(cohort=cohort, application=application)
+
+
+@transaction.atomic
+def decision_reopen(*, application: Application, by: User, reason: str) -> Application:
+    """Undo a decision explicitly: logged, and the application goes back under review."""
+    if not reason.strip():
+        raise SelectionError("Expliquez pourquoi la décision est rouverte.")
+    application = _lock(application)
+    if application.status not in (
+        ApplicationStatus.SELECTED,
+        ApplicationStatus.WAITLISTED,
+        ApplicationStatus.REJECTED,
+    ):
+        raise SelectionError("Il n'y a pas de décision à rouvrir.")
+    from coopess.applications.models import ApplicationTransition
+
+    ApplicationTransition.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=ApplicationStatus.UNDER_REVIEW,
+        by=by,
+        comment=f"Décision rouverte : {reason.strip()}",
+    )
+    application.status = ApplicationStatus.UNDER_REVIEW
+    application.version += 1
+    application.save()
+    Decision.objects.filter(application=application, is_current=True).update(is_current=False)
+    CohortMember.objects.filter(application=application).delete()
+    return application
+
+
+# --- Letters -------------------------------------------------------------------------------------
+
+LETTER_VARIABLES = frozenset(
+    {
+        "structure",
+        "projet",
+        "recepisse",
+        "appel",
+        "operateur",
+        "motifs",
+        "precisions",
+        "contact",
+        "date",
+    }
+)
+
+
+def check_letter_template(text: str) -> None:
+    """Refuse a template that would not render: bad syntax or a variable we do not provide."""
+    try:
+        template = Template(text)
+    except TemplateSyntaxError as error:
+        raise SelectionError(f"Le modèle de lettre est mal formé : {error}") from None
+    unknown = sorted(_variables(template.nodelist) - LETTER_VARIABLES)
+    if unknown:
+        raise SelectionError(
+            "Variable(s) inconnue(s) dans le modèle : "
+            + ", ".join("{{ " + name + " }}" for name in unknown)
+            + ". Variables possibles : "
+            + ", ".join(sorted(LETTER_VARIABLES))
+            + "."
+        )
+
+
+def _variables(nodelist) -> set[str]:
+    from django.template.base import VariableNode
+
+    names = set()
+    for node in nodelist:
+        if isinstance(node, VariableNode):
+            names.add(str(node.filter_expression.var).split(".")[0])
+        for attribute in getattr(node, "child_nodelists", ()):
+            names |= _variables(getattr(node, attribute, None) or [])
+    return names
+
+
+def letter_context(decision: Decision) -> dict:
+    application = decision.application
+    call = application.call
+    return {
+        "structure": application.lead_name,
+        "projet": application.project_title,
+        "recepisse": application.receipt_number,
+        "appel": call.title,
+        "operateur": str(call.operator),
+        "motifs": ", ".join(DecisionReason(r).label.lower() for r in decision.reasons),
+        "precisions": decision.comment,
+        "contact": f"{call.contact_name} ({call.contact_email})",
+        "date": date_format(timezone.localtime(decision.decided_at, PARIS), "j F Y"),
+    }
+
+
+def render_letter(decision: Decision) -> tuple[str, str]:
+    template = LetterTemplate.objects.filter(
+        call=decision.application.call, outcome=decision.outcome
+    ).first()
+    if template is None:
+        template = LetterTemplate(outcome=decision.outcome, **DEFAULT_LETTERS[decision.outcome])
+    check_letter_template(template.subject + "\n" + template.body)
+    context = Context(letter_context(decision), autoescape=False)
+    return Template(template.subject).render(context).strip(), Template(template.body).render(
+        context
+    ).strip()
+
+
+@transaction.atomic
+def decisions_send(*, call: Call, by: User) -> int:
+    """Send every decision letter not yet sent, from the worker, in one action."""
+    from coopess.selection.tasks import send_decision_letter
+
+    pending = list(
+        Decision.objects.filter(
+            application__call=call, is_current=True, letter_sent_at__isnull=True
+        ).select_related("application", "application__call")
+    )
+    for decision in pending:
+        render_letter(decision)  # refuse now, in the officer's request, a template that would fail
+    for decision in pending:
+        decision_id = decision.pk
+        transaction.on_commit(
+            lambda decision_id=decision_id: send_decision_letter.enqueue(decision_id)
+        )
+    return len(pending)
+
+
+DEFAULT_LETTERS = {
+    ApplicationStatus.SELECTED: {
+        "subject": "Votre candidature à l'appel « {{ appel }} » est retenue",
+        "body": (
+            "Madame, Monsieur,\n\nNous avons le plaisir de vous informer que la candidature « {{ projet }} » "
+            "(récépissé {{ recepisse }}), portée par {{ structure }}, est retenue pour l'accompagnement "
+            "collectif « {{ appel }} ».\n\nLa chargée d'accompagnement vous contactera prochainement pour "
+            "organiser le diagnostic partagé : un entretien par structure, puis un atelier collectif.\n\n"
+            "{{ precisions }}\n\nContact : {{ contact }}\n\n{{ operateur }}, le {{ date }}"
+        ),
+    },
+    ApplicationStatus.WAITLISTED: {
+        "subject": "Votre candidature à l'appel « {{ appel }} » est sur liste d'attente",
+        "body": (
+            "Madame, Monsieur,\n\nLa candidature « {{ projet }} » (récépissé {{ recepisse }}), portée par "
+            "{{ structure }}, est placée sur liste d'attente : si une place se libère dans la cohorte, "
+            "nous reviendrons vers vous.\n\n{{ precisions }}\n\nContact : {{ contact }}\n\n{{ operateur }}, le {{ date }}"
+        ),
+    },
+    ApplicationStatus.REJECTED: {
+        "subject": "Votre candidature à l'appel « {{ appel }} »",
+        "body": (
+            "Madame, Monsieur,\n\nNous avons étudié avec attention la candidature « {{ projet }} » "
+            "(récépissé {{ recepisse }}), portée par {{ structure }}. Elle n'est pas retenue pour "
+            "l'accompagnement collectif « {{ appel }} ».\n\nMotif(s) : {{ motifs }}.\n\n{{ precisions }}\n\n"
+            "La participation à cet appel n'affecte pas votre droit à un accompagnement DLA individuel "
+            "au niveau local : n'hésitez pas à contacter le DLA de votre département.\n\nContact : {{ contact }}\n\n"
+            "{{ operateur }}, le {{ date }}"
+        ),
+    },
+}
+
+
+def default_grid() -> list[dict]:
+    """The seed call's scoring grid."""
+    return [
+        {
+            "label": "Pertinence du projet de coopération",
+            "description": "Clarté du projet, partage de moyens ou d'activités, logique d'efficacité.",
+            "weight": 3,
+        },
+        {
+            "label": "Engagement et capacité des structures",
+            "description": "Implication des instances, disponibilité des représentant·es.",
+            "weight": 2,
+        },
+        {
+            "label": "Effet attendu sur le modèle socio-économique et l'emploi",
+            "description": "Consolidation des emplois, diversification des ressources.",
+            "weight": 3,
+        },
+        {
+            "label": "Dimension régionale",
+            "description": "Envergure régionale, tête de réseau ou structures de plusieurs départements.",
+            "weight": 2,
+        },
+        {
+            "label": "Maturité et calendrier",
+            "description": "Adéquation du stade du projet et du calendrier de l'accompagnement.",
+            "weight": 1,
+        },
+    ]
+
+
+def call_setup_selection(*, call: Call) -> None:
+    """Give a call the default eligibility rules and scoring grid if it has none."""
+    if not call.eligibility_rules.exists():
+        for position, config in enumerate(
+            rules.default_rules(
+                eligible_departements=list(call.eligible_departements), cap=call.max_structures
+            )
+        ):
+            EligibilityRule.objects.create(
+                call=call, position=position, code=config.code, params=config.params
+            )
+    if not call.criteria.exists():
+        for position, row in enumerate(default_grid()):
+            ScoringCriterion.objects.create(call=call, position=position, **row)
