@@ -63,6 +63,8 @@ MATRIX: dict[str, dict] = {
     "applications:partner_remove": POST_ONLY,
     "applications:attachment_upload": POST_ONLY,
     "applications:attachment_delete": POST_ONLY,
+    "applications:message": POST_ONLY,
+    "applications:decision_letter": STRANGER,
     # instruction: the matrix officer works for another DLA, the reviewer is not assigned
     "selection:calls": every(404, anonymous=LOGIN, officer=200),
     "selection:reviewer_home": every(404, anonymous=LOGIN, reviewer=200),

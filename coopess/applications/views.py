@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,6 +36,7 @@ from coopess.applications.receipts import application_context, blank_form_pdf
 from coopess.applications.sections import BY_SLUG, section_url, sections_for, structure_url
 from coopess.calls.models import Call, CallDocument, CallQuestion, DocumentScope
 from coopess.common.uploads import UploadRejected, protected_file_response
+from coopess.selection.forms import MessageForm
 
 # --- Loading what the user may see -----------------------------------------------------------
 
@@ -159,7 +161,43 @@ def detail(request, public_id):
     context["missing"] = services.missing_items(application) if application.is_editable else []
     context["transitions"] = application.transitions.select_related("by")
     context["receipt"] = application.attachments.filter(is_receipt=True).first()
+    context["thread"] = list(application.messages.select_related("author"))
+    context["decision"] = application.decisions.filter(
+        is_current=True, letter_sent_at__isnull=False
+    ).first()
+    context["message_form"] = MessageForm()
     return render(request, "applications/detail.html", context)
+
+
+@require_POST
+def post_message(request, public_id):
+    """A representative writes to the DLA (the officers get an email with a link)."""
+    from coopess.selection.services import message_post
+
+    application, _access = _load(request, public_id)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        message_post(
+            application=application,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            from_dla=False,
+        )
+        messages.success(request, "Message envoyé au DLA.")
+    else:
+        messages.error(request, "Le message est vide : écrivez votre message avant de l'envoyer.")
+    return redirect(reverse("applications:detail", args=[application.public_id]) + "#messages")
+
+
+@require_GET
+def decision_letter(request, public_id):
+    application, _access = _load(request, public_id)
+    decision = application.decisions.filter(is_current=True, letter_sent_at__isnull=False).first()
+    if decision is None or not decision.letter_pdf:
+        raise Http404
+    return protected_file_response(
+        decision.letter_pdf, download_name=f"decision-{application.receipt_number}.pdf"
+    )
 
 
 # --- Sections ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from coopess.accounts.models import Organisation, OrganisationKind, Role, RoleAs
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
 from coopess.calls.services import call_create_from_data, load_call_data
-from coopess.common.demo_applications import demo_applications
+from coopess.common.demo_applications import demo_applications, demo_selection
 
 DEMO_STAFF_PASSWORD = "demo-coopess-2026"
 SEED_SLUG = "cooperation-strategique-2023"
@@ -141,6 +141,7 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
     elif not open_copy.is_open(at=timezone.now()):
         _move_calendar(open_copy, shifted)
     demo_applications(seed_call, open_copy)
+    demo_selection(seed_call)
     return ACCOUNTS
 
 

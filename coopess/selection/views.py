@@ -239,7 +239,7 @@ def _xlsx(queryset, call: Call):
         row = _export_row(application)
         row[9] = float(row[9]) if isinstance(row[9], Decimal) else row[9]
         sheet.append(row)
-    handle = tempfile.TemporaryFile()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(handle)
     handle.seek(0)
     return handle

@@ -48,7 +48,15 @@ def test_demo_2023_call_has_its_applications_and_the_open_copy_a_draft():
     received = Application.objects.filter(call__slug=SEED_SLUG).order_by("receipt_number")
     assert [a.receipt_number for a in received] == [f"COOP-2023-{n:04d}" for n in range(1, 8)]
     assert all(a.submitted_at.year == 2023 for a in received)
-    assert {a.status for a in received} == {"submitted", "withdrawn"}
-    assert sum(a.structures.count() for a in received) > 5  # more than the cap: selection has work
+    assert {a.status for a in received} == {"selected", "waitlisted", "rejected", "withdrawn"}
+    assert sum(a.structures.count() for a in received) > 5  # more than the cap: selection had work
+    # the selection of July 2023: a cohort within the cap, every decision with its letter
+    from coopess.selection.models import Cohort, Decision
+
+    cohort = Cohort.objects.get(call__slug=SEED_SLUG)
+    assert sum(m.application.structure_count for m in cohort.members.all()) <= 5
+    decisions = Decision.objects.filter(application__call__slug=SEED_SLUG, is_current=True)
+    assert decisions.count() == 6
+    assert all(d.letter_sent_at.year == 2023 and d.letter_pdf for d in decisions)
     draft = Application.objects.get(call__slug=OPEN_COPY_SLUG)
     assert draft.status == "draft" and draft.created_by.email == "hugo.renaud@example.org"
