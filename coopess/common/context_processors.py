@@ -2,7 +2,11 @@ from django.conf import settings
 
 
 def site(request) -> dict:
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
     return {
+        "user_is_officer": signed_in and user.has_role("officer"),
+        "user_is_reviewer": signed_in and user.has_role("reviewer"),
         "SITE_NAME": settings.COOPESS_SITE_NAME,
         "DEMO_MODE": settings.COOPESS_DEMO,
         "STAFF_MFA_REQUIRED": settings.COOPESS_REQUIRE_STAFF_MFA,
