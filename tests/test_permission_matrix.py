@@ -38,6 +38,7 @@ SIGNED_OUT_ONLY = every(REDIRECT, anonymous=200)
 MATRIX: dict[str, dict] = {
     "common:home": PUBLIC,
     "common:health": PUBLIC,
+    "common:favicon": every(301),
     "common:privacy": PUBLIC,
     "common:accessibility": PUBLIC,
     "common:legal": PUBLIC,

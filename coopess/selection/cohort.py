@@ -218,18 +218,11 @@ def _shared_bits(values: list[frozenset[str]]) -> tuple[dict[str, int], Counter[
 
 def _search(items: list[_Item], cap: int, departement_weight: int, kind_weight: int) -> _Partial:
     """Exact dynamic programming with bound pruning (see the module docstring)."""
-    later_departements = _suffix_or([item.departements for item in items])
-    later_kinds = _suffix_or([item.kinds for item in items])
-    weights = [item.candidate.structures for item in items]
-    gain_bound = _suffix_knapsack([item.gain for item in items], weights, cap)
-    optimistic_bound = _suffix_knapsack(
-        [item.optimistic(departement_weight, kind_weight) for item in items], weights, cap
-    )
+    bounds = _Bounds.build(items, cap, departement_weight, kind_weight)
     states: dict[tuple[int, int, int], _Partial] = {(0, 0, 0): _Partial(0, 0, ())}
-    floor = 0  # objective of the best cohort met so far (the empty one to start)
+    floor = _greedy_floor(items, cap, departement_weight, kind_weight)  # reached by some cohort
     for i, item in enumerate(items):
-        keep_deps, keep_kinds = later_departements[i + 1], later_kinds[i + 1]
-        following: dict[tuple[int, int, int], _Partial] = {}
+        keep_deps, keep_kinds = bounds.departements[i + 1], bounds.kinds[i + 1]
         offers = []
         for (used, deps, kinds), partial in states.items():
             offers.append((partial, deps, kinds))
@@ -246,16 +239,13 @@ def _search(items: list[_Item], cap: int, departement_weight: int, kind_weight: 
                 )
                 floor = max(floor, taken.objective)
                 offers.append((taken, deps | item.departements, kinds | item.kinds))
+        following: dict[tuple[int, int, int], _Partial] = {}
         for partial, deps, kinds in offers:
             deps, kinds = deps & keep_deps, kinds & keep_kinds
-            room = cap - partial.structures
-            bound = partial.objective + min(
-                optimistic_bound[i + 1][room],
-                gain_bound[i + 1][room]
-                + departement_weight * (keep_deps & ~deps).bit_count()
-                + kind_weight * (keep_kinds & ~kinds).bit_count(),
-            )
-            if bound < floor:
+            if (
+                partial.objective + bounds.rest(i + 1, cap - partial.structures, deps, kinds)
+                < floor
+            ):
                 continue
             key = (partial.structures, deps, kinds)
             current = following.get(key)
@@ -267,6 +257,74 @@ def _search(items: list[_Item], cap: int, departement_weight: int, kind_weight: 
         if _is_better(partial, best, items):
             best = partial
     return best
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """Upper bounds on what the applications from index ``i`` on can still add."""
+
+    departement_weight: int
+    kind_weight: int
+    departements: list[int]  # [i]: shared départements held by applications i and after
+    kinds: list[int]  # [i]: shared kinds held by applications i and after
+    optimistic: list[list[int]]  # [i][room]: best sum of optimistic values (all bonuses new)
+    gains: list[list[int]]  # [i][room]: best sum of gains (no shared bonus)
+    departement_counts: list[list[int]]  # [i][room]: most shared départements, overlaps counted
+    kind_counts: list[list[int]]  # [i][room]: most shared kinds, overlaps counted
+
+    @classmethod
+    def build(
+        cls, items: list[_Item], cap: int, departement_weight: int, kind_weight: int
+    ) -> _Bounds:
+        weights = [item.candidate.structures for item in items]
+        return cls(
+            departement_weight=departement_weight,
+            kind_weight=kind_weight,
+            departements=_suffix_or([item.departements for item in items]),
+            kinds=_suffix_or([item.kinds for item in items]),
+            optimistic=_suffix_knapsack(
+                [item.optimistic(departement_weight, kind_weight) for item in items], weights, cap
+            ),
+            gains=_suffix_knapsack([item.gain for item in items], weights, cap),
+            departement_counts=_suffix_knapsack(
+                [item.departements.bit_count() for item in items], weights, cap
+            ),
+            kind_counts=_suffix_knapsack([item.kinds.bit_count() for item in items], weights, cap),
+        )
+
+    def rest(self, i: int, room: int, deps: int, kinds: int) -> int:
+        """At most what applications ``i`` and after can add to a state within ``room``."""
+        new_deps = min((self.departements[i] & ~deps).bit_count(), self.departement_counts[i][room])
+        new_kinds = min((self.kinds[i] & ~kinds).bit_count(), self.kind_counts[i][room])
+        return min(
+            self.optimistic[i][room],
+            self.gains[i][room] + self.departement_weight * new_deps + self.kind_weight * new_kinds,
+        )
+
+
+def _greedy_floor(items: list[_Item], cap: int, departement_weight: int, kind_weight: int) -> int:
+    """The objective of a cohort built greedily (best marginal gain first), to start pruning."""
+    left = set(range(len(items)))
+    objective, used, deps, kinds = 0, 0, 0, 0
+    while True:
+        best_gain, best = 0, None
+        for i in sorted(left):
+            item = items[i]
+            if used + item.candidate.structures > cap:
+                continue
+            gain = (
+                item.gain
+                + departement_weight * (item.departements & ~deps).bit_count()
+                + kind_weight * (item.kinds & ~kinds).bit_count()
+            )
+            if gain > best_gain:
+                best_gain, best = gain, i
+        if best is None:
+            return objective
+        left.remove(best)
+        objective += best_gain
+        used += items[best].candidate.structures
+        deps, kinds = deps | items[best].departements, kinds | items[best].kinds
 
 
 def _is_better(a: _Partial, b: _Partial, items: list[_Item]) -> bool:
@@ -508,9 +566,11 @@ def _places(ranked: list[Candidate]) -> dict[str, str]:
 
 
 def _number(value: float) -> str:
-    """French decimal notation, at most two decimals: 12.6 -> "12,6", 4.0 -> "4"."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return ("0" if text == "-0" else text).replace(".", ",")
+    """French decimal notation, one or two decimals: 12.6 -> "12,6", 4 -> "4,0", 4.25 -> "4,25"."""
+    text = f"{value:.2f}"
+    if text.endswith("0"):
+        text = text[:-1]
+    return ("0.0" if text == "-0.0" else text).replace(".", ",")
 
 
 def _count(n: int, noun: str) -> str:

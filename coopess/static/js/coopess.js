@@ -67,7 +67,7 @@
       var xhr = event.detail.xhr;
       if (event.detail.successful) {
         try { window.localStorage.removeItem(key); } catch (e) { /* ignore */ }
-      } else if (xhr && xhr.status === 401) {
+      } else if (xhr && (xhr.status === 401 || xhr.status === 403)) {
         status(form, "Votre session a expiré : vos saisies sont gardées sur cet appareil. Reconnectez-vous, elles seront remises dans le formulaire.", true);
       } else {
         status(form, "Enregistrement impossible pour le moment (connexion perdue ?) : vos saisies sont gardées sur cet appareil et seront envoyées dès que possible.", true);
