@@ -129,12 +129,12 @@ class StructureForm(SectionForm):
     rep1_first_name = forms.CharField(label="Prénom", max_length=150)
     rep1_last_name = forms.CharField(label="Nom", max_length=150)
     rep1_role = forms.CharField(label="Fonction", max_length=150)
-    rep1_email = forms.EmailField(label="Adresse électronique")
+    rep1_email = forms.EmailField(label="Adresse électronique", max_length=254)
     rep1_phone = forms.CharField(label="Téléphone", max_length=30)
     rep2_first_name = forms.CharField(label="Prénom", max_length=150)
     rep2_last_name = forms.CharField(label="Nom", max_length=150)
     rep2_role = forms.CharField(label="Fonction", max_length=150)
-    rep2_email = forms.EmailField(label="Adresse électronique")
+    rep2_email = forms.EmailField(label="Adresse électronique", max_length=254)
     rep2_phone = forms.CharField(label="Téléphone", max_length=30)
 
     IDENTIFICATION = (
@@ -308,6 +308,7 @@ class QuestionsForm(SectionForm):
 class InvitePartnerForm(forms.Form):
     name = forms.CharField(label="Nom de la structure partenaire", max_length=250)
     email = forms.EmailField(
+        max_length=254,
         label="Adresse électronique de sa ou son représentant·e",
         help_text="Une invitation lui sera envoyée : elle ou il complétera la partie de sa structure.",
     )

@@ -22,3 +22,10 @@ def can_withdraw(access: ApplicationAccess) -> bool:
 
 def can_accept_invitation(user: User, structure: ApplicationStructure) -> bool:
     return structure.invitation_token is not None and user.is_authenticated
+
+
+def can_attach(access: ApplicationAccess, structure: ApplicationStructure | None) -> bool:
+    """The lead attaches anything; a partner attaches its own structure's documents."""
+    return can_edit_application(access) or (
+        structure is not None and can_edit_structure(access, structure)
+    )

@@ -45,7 +45,9 @@ def application_context(application: Application) -> dict:
             if v in CooperationForm.values
         ],
         "answered_questions": [(q, answers.get(q.pk)) for q in questions],
-        "attachments": [a for a in application.attachments.all() if not a.is_receipt],
+        "attachments": [
+            a for a in application.attachments.select_related("structure") if not a.is_receipt
+        ],
     }
 
 

@@ -131,8 +131,17 @@ def application_create(*, call: Call, by: User, now: dt.datetime | None = None) 
 def _split(form: SectionForm) -> tuple[dict, dict]:
     form.is_valid()
     valid = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
-    invalid = {name: form[name].value() for name in form.errors if name in form.fields}
+    invalid = {name: _storable(form[name].value()) for name in form.errors if name in form.fields}
     return valid, invalid
+
+
+def _storable(raw):
+    """What was typed, minus the NUL character that no database text column accepts."""
+    if isinstance(raw, str):
+        return raw.replace("\x00", "")
+    if isinstance(raw, list | tuple):
+        return [_storable(item) for item in raw]
+    return raw
 
 
 def _remember_pending(application: Application, prefix: str, form: SectionForm, invalid: dict):
@@ -532,6 +541,7 @@ def missing_items(application: Application) -> list[MissingItem]:
             )
 
     structures = list(application.structures.prefetch_related("representatives", "attachments"))
+    documents = list(call.documents.all())
     if len(structures) > call.max_structures:
         add(
             "partners",
@@ -556,7 +566,7 @@ def missing_items(application: Application) -> list[MissingItem]:
                 section_url(application, "partners"),
                 structure.pk,
             )
-        for document in call.documents.all():
+        for document in documents:
             if (
                 document.required
                 and document.scope == DocumentScope.STRUCTURE
@@ -570,7 +580,7 @@ def missing_items(application: Application) -> list[MissingItem]:
                     structure.pk,
                 )
     attachments = list(application.attachments.all())
-    for document in call.documents.all():
+    for document in documents:
         if (
             document.required
             and document.scope == DocumentScope.APPLICATION

@@ -31,7 +31,12 @@ from coopess.applications.models import (
     ApplicationAccess,
     ApplicationStructure,
 )
-from coopess.applications.permissions import can_edit_application, can_edit_structure, can_withdraw
+from coopess.applications.permissions import (
+    can_attach,
+    can_edit_application,
+    can_edit_structure,
+    can_withdraw,
+)
 from coopess.applications.receipts import application_context, blank_form_pdf
 from coopess.applications.sections import BY_SLUG, section_url, sections_for, structure_url
 from coopess.calls.models import Call, CallDocument, CallQuestion, DocumentScope
@@ -462,8 +467,7 @@ def _documents(request, application, access, upload_errors: dict | None = None):
                         if a.document_id == document.pk
                         and (target is None or a.structure_id == target.pk)
                     ],
-                    "can_upload": can_edit_application(access)
-                    or (target is not None and can_edit_structure(access, target)),
+                    "can_upload": can_attach(access, target),
                 }
             )
     answers = {a.question_id: a.value for a in application.answers.all()}
@@ -514,7 +518,7 @@ def attachment_upload(request, public_id):
         )
     else:
         raise Http404
-    allowed = can_edit_structure(access, structure) if structure else can_edit_application(access)
+    allowed = can_attach(access, structure)
     if not allowed:
         raise PermissionDenied
     anchor = (
@@ -573,7 +577,7 @@ def attachment_delete(request, public_id, attachment_id):
     application, access = _load(request, public_id)
     attachment = get_object_or_404(application.attachments, public_id=attachment_id)
     structure = attachment.structure
-    allowed = can_edit_structure(access, structure) if structure else can_edit_application(access)
+    allowed = can_attach(access, structure)
     if not allowed:
         raise PermissionDenied
     try:

@@ -339,7 +339,7 @@ def _is_better(a: _Partial, b: _Partial, items: list[_Item]) -> bool:
         return a.structures < b.structures
     keys_a = sorted(items[i].candidate.key for i in a.members)
     keys_b = sorted(items[i].candidate.key for i in b.members)
-    return keys_a < keys_b
+    return keys_a > keys_b
 
 
 def _suffix_or(masks: list[int]) -> list[int]:
