@@ -140,7 +140,8 @@ def _validate(candidates: Sequence[Candidate], preferences: Preferences) -> None
         raise ValueError("the cap cannot be negative")
     if min(preferences.diversity_departements, preferences.diversity_kinds) < 0:
         raise ValueError("diversity weights cannot be negative")
-    _units(preferences.diversity_departements), _units(preferences.diversity_kinds)
+    for weight in (preferences.diversity_departements, preferences.diversity_kinds):
+        _units(weight)  # raises on NaN or infinity
     duplicates = [key for key, n in Counter(c.key for c in candidates).items() if n > 1]
     if duplicates:
         raise ValueError(f"duplicate candidate keys: {sorted(duplicates)}")
@@ -339,7 +340,7 @@ def _is_better(a: _Partial, b: _Partial, items: list[_Item]) -> bool:
         return a.structures < b.structures
     keys_a = sorted(items[i].candidate.key for i in a.members)
     keys_b = sorted(items[i].candidate.key for i in b.members)
-    return keys_a > keys_b
+    return keys_a < keys_b
 
 
 def _suffix_or(masks: list[int]) -> list[int]:
