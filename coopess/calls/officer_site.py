@@ -127,6 +127,39 @@ class DocumentInline(TabularPartInline):
     model = CallDocument
 
 
+def _selection_inlines():
+    """The call's eligibility rules, scoring grid and letter templates (selection app)."""
+    from django import forms as django_forms
+
+    from coopess.selection.models import EligibilityRule, LetterTemplate, ScoringCriterion
+    from coopess.selection.services import SelectionError, check_letter_template
+
+    class RuleInline(TabularPartInline):
+        model = EligibilityRule
+
+    class CriterionInline(TabularPartInline):
+        model = ScoringCriterion
+
+    class LetterForm(django_forms.ModelForm):
+        class Meta:
+            model = LetterTemplate
+            fields = ["outcome", "subject", "body"]
+
+        def clean(self):
+            data = super().clean()
+            try:
+                check_letter_template(f"{data.get('subject', '')}\n{data.get('body', '')}")
+            except SelectionError as error:
+                raise django_forms.ValidationError(error.message) from None
+            return data
+
+    class LetterInline(PartInline):
+        model = LetterTemplate
+        form = LetterForm
+
+    return [RuleInline, CriterionInline, LetterInline]
+
+
 @admin.register(Call, site=officer_site)
 class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
     list_display = ["title", "edition", "opens_at", "closes_at", "max_structures", "is_published"]
@@ -163,6 +196,7 @@ class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
         MilestoneInline,
         QuestionInline,
         DocumentInline,
+        *_selection_inlines(),
     ]
 
     def get_queryset(self, request):

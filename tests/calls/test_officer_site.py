@@ -47,3 +47,17 @@ def test_a_representative_is_kept_out(client):
     sign_in(client, make_user(Role.APPLICANT))
     response = client.get(reverse("gestion:index"), follow=True)
     assert response.status_code == 403
+
+
+def test_a_letter_template_with_an_unknown_variable_is_refused(client, officer_and_calls):
+    """Saved through « Gestion des appels »: the form says which variable is unknown."""
+    from coopess.selection.models import LetterTemplate
+    from coopess.selection.services import SelectionError, check_letter_template
+
+    with pytest.raises(SelectionError) as error:
+        check_letter_template("Bonjour {{ structure }}, {{ inconnue }}")
+    assert "{{ inconnue }}" in error.value.message
+    _, own, _ = officer_and_calls
+    response = client.get(reverse("gestion:calls_call_change", args=[own.pk]))
+    assert "modèles de lettres de décision" in response.content.decode().lower()
+    assert not LetterTemplate.objects.exists()
