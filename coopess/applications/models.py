@@ -106,6 +106,11 @@ class Application(models.Model):
     eligibility = models.CharField(
         "éligibilité", max_length=12, choices=Eligibility.choices, default=Eligibility.PENDING
     )
+    search_text = models.TextField(
+        "texte de recherche",
+        blank=True,
+        help_text="Titre, récépissé et noms des structures, sans accents.",
+    )
     average_score = models.DecimalField(
         "note moyenne (sur 20)", max_digits=5, decimal_places=2, null=True, blank=True
     )

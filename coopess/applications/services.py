@@ -159,6 +159,18 @@ def pending_for(application: Application, prefix: str) -> dict:
     }
 
 
+def refresh_search_text(application_id: int) -> None:
+    """Keep the officers' search text in step with the title, the receipt and the names."""
+    from coopess.common.text import normalise_search
+
+    application = Application.objects.only("project_title", "receipt_number").get(pk=application_id)
+    names = ApplicationStructure.objects.filter(application_id=application_id).values_list(
+        "name", flat=True
+    )
+    text = " | ".join([application.project_title, application.receipt_number or "", *names])
+    Application.objects.filter(pk=application_id).update(search_text=normalise_search(text))
+
+
 def _lock(application: Application) -> Application:
     return Application.objects.select_for_update().get(pk=application.pk)
 
@@ -178,6 +190,7 @@ def type_save(*, application: Application, form: TypeForm) -> dict:
             setattr(application, name, valid[name])
     _remember_pending(application, "type:", form, invalid)
     application.save()
+    refresh_search_text(application.pk)
     return invalid
 
 
@@ -247,6 +260,7 @@ def structure_save(*, structure: ApplicationStructure, form: StructureForm) -> d
         application.lead_name = structure.name
         update_fields.append("lead_name")
     application.save(update_fields=update_fields)
+    refresh_search_text(application.pk)
     return invalid
 
 
@@ -306,6 +320,7 @@ def structure_apply_lookup(*, structure: ApplicationStructure, result, overwrite
     structure.save()
     if structure.is_lead:
         Application.objects.filter(pk=structure.application_id).update(lead_name=structure.name)
+    refresh_search_text(structure.application_id)
 
 
 def structure_lookup(*, structure: ApplicationStructure):
@@ -359,6 +374,7 @@ def partner_invite(
     Representative.objects.create(structure=structure, position=1, email=email)
     application.structure_count = application.structures.count()
     application.save(update_fields=["structure_count", "updated_at"])
+    refresh_search_text(application.pk)
     _send_invitation(application=application, structure=structure, by=by)
     return structure
 
@@ -434,6 +450,7 @@ def partner_remove(*, structure: ApplicationStructure, by: User) -> None:
     }
     application.structure_count = application.structures.count()
     application.save(update_fields=["pending_input", "structure_count", "updated_at"])
+    refresh_search_text(application.pk)
 
 
 # --- Attachments ------------------------------------------------------------------------------
@@ -708,6 +725,7 @@ def application_submit(
     )
     application.reopened_sections = []
     application.save()
+    refresh_search_text(application.pk)
     from coopess.applications.tasks import send_receipt
 
     application_id = application.pk

@@ -492,6 +492,9 @@ def demo_selection(call_2023: Call) -> None:
             outcome=outcome,
             by=officer,
             reasons=reasons,
+            against_ranking_reason=proposal.explanations.get(application.receipt_number, "")
+            if outcome == "selected"
+            else "",
             comment=""
             if outcome != "rejected"
             else "Le comité a apprécié la démarche ; un accompagnement DLA individuel reste possible.",

@@ -354,7 +354,9 @@ def _refresh_average(application: Application) -> None:
         application=application, submitted_at__isnull=False
     ).aggregate(value=Avg("weighted"))["value"]
     Application.objects.filter(pk=application.pk).update(
-        average_score=Decimal(average).quantize(Decimal("0.01")) if average is not None else None
+        average_score=Decimal(average).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if average is not None
+        else None
     )
 
 
@@ -392,6 +394,13 @@ def decision_record(
     ):
         raise SelectionError("Décision inconnue.")
     if outcome == ApplicationStatus.SELECTED:
+        passed_over = higher_ranked_not_selected(application)
+        if passed_over and not against_ranking_reason.strip():
+            raise SelectionError(
+                "Cette candidature est moins bien classée que "
+                + ", ".join(a.receipt_number for a in passed_over)
+                + ", qui n'est pas retenue : écrivez pourquoi vous la retenez."
+            )
         _add_to_cohort(application, by=by)
     Decision.objects.filter(application=application, is_current=True).update(is_current=False)
     decision = Decision.objects.create(
@@ -414,6 +423,22 @@ def decision_record(
     )
     application.save()
     return decision
+
+
+def higher_ranked_not_selected(application: Application) -> list[Application]:
+    """Eligible applications of the call with a better average that are not retained."""
+    if application.average_score is None:
+        return []
+    return list(
+        Application.objects.filter(
+            call_id=application.call_id,
+            status__in=(ApplicationStatus.UNDER_REVIEW, ApplicationStatus.WAITLISTED),
+            average_score__gt=application.average_score,
+        )
+        .exclude(eligibility=Eligibility.INELIGIBLE)
+        .exclude(pk=application.pk)
+        .order_by("-average_score")
+    )
 
 
 def _add_to_cohort(application: Application, *, by: User) -> CohortMember:
@@ -497,16 +522,52 @@ def check_letter_template(text: str) -> None:
         )
 
 
-def _variables(nodelist) -> set[str]:
-    from django.template.base import VariableNode
+def _variables(nodelist, bound: frozenset[str] = frozenset()) -> set[str]:
+    """Every variable a template reads: in {{ }}, in filter arguments, in tag conditions and loops
+    (loop variables excepted)."""
+    from django.template.defaulttags import ForNode, IfNode
+
+    names: set[str] = set()
+    for node in nodelist or []:
+        if isinstance(node, ForNode):
+            names |= _expression_variables(node.sequence)
+            names |= _variables(node.nodelist_loop, bound | set(node.loopvars) | {"forloop"})
+            names |= _variables(node.nodelist_empty, bound)
+            continue
+        if isinstance(node, IfNode):
+            for condition, branch in node.conditions_nodelists:
+                names |= _condition_variables(condition)
+                names |= _variables(branch, bound)
+            continue
+        expression = getattr(node, "filter_expression", None)
+        if expression is not None:
+            names |= _expression_variables(expression)
+        for attribute in getattr(node, "child_nodelists", ()):
+            names |= _variables(getattr(node, attribute, None), bound)
+    return names - bound
+
+
+def _expression_variables(expression) -> set[str]:
+    from django.template.base import Variable
 
     names = set()
-    for node in nodelist:
-        if isinstance(node, VariableNode):
-            names.add(str(node.filter_expression.var).split(".")[0])
-        for attribute in getattr(node, "child_nodelists", ()):
-            names |= _variables(getattr(node, attribute, None) or [])
+    if isinstance(expression.var, Variable) and expression.var.lookups:
+        names.add(expression.var.lookups[0])
+    for _function, arguments in expression.filters:
+        for is_lookup, argument in arguments:
+            if is_lookup and argument.lookups:
+                names.add(argument.lookups[0])
     return names
+
+
+def _condition_variables(condition) -> set[str]:
+    if condition is None:
+        return set()
+    if hasattr(condition, "value"):  # a literal of the condition: a filter expression
+        return _expression_variables(condition.value)
+    return _condition_variables(getattr(condition, "first", None)) | _condition_variables(
+        getattr(condition, "second", None)
+    )
 
 
 def letter_context(decision: Decision) -> dict:

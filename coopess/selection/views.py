@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +22,7 @@ from coopess.applications.choices import ApplicationStatus
 from coopess.applications.models import Application, ApplicationStructure, Attachment
 from coopess.applications.receipts import application_context
 from coopess.calls.models import Call
+from coopess.common.text import normalise_search
 from coopess.common.uploads import protected_file_response
 from coopess.selection import services
 from coopess.selection.cohort import Candidate, Preferences, propose_cohort
@@ -99,16 +100,7 @@ def filtered_applications(call: Call, data) -> tuple[TableFilterForm, object]:
     if form.is_valid():
         values = form.cleaned_data
         if values["q"]:
-            text = values["q"].strip()
-            named = ApplicationStructure.objects.filter(
-                application=OuterRef("pk"), name__icontains=text
-            )
-            queryset = queryset.filter(
-                Q(project_title__icontains=text)
-                | Q(lead_name__icontains=text)
-                | Q(receipt_number__icontains=text)
-                | Exists(named)
-            )
+            queryset = queryset.filter(search_text__contains=normalise_search(values["q"].strip()))
         for field in ("status", "eligibility", "kind"):
             if values[field]:
                 queryset = queryset.filter(**{field: values[field]})
