@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import http.cookies
 import json
 import math
 import os
@@ -31,6 +32,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
@@ -50,7 +52,7 @@ _SETTINGS_VARIABLES = (
     "DATABASE_URL", "CONN_MAX_AGE", "SESSION_COOKIE_AGE", "STATIC_ROOT", "MEDIA_ROOT",
     "DEFAULT_FROM_EMAIL", "EMAIL_URL", "TASKS_BACKEND", "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE", "WEB_CONCURRENCY",
-    "GUNICORN_CMD_ARGS",
+    "GUNICORN_CMD_ARGS", "CACHE_URL",
 )  # fmt: skip
 
 COMMAND_TIMEOUT = 300  # seconds, for each manage.py command
@@ -137,6 +139,8 @@ def production_env(database_url: str, workdir: Path, **extra: str) -> dict[str, 
         MEDIA_ROOT=str(media_root),
         LOG_LEVEL="WARNING",
         PYTHONDONTWRITEBYTECODE="1",
+        # Never mail anyone from a benchmark (nor fail on a missing SMTP server on :25).
+        EMAIL_URL="consolemail://",
     )
     env.update(extra)
     return env
@@ -426,6 +430,145 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# --- Signed-in clients, Django scripts, background processes ------------------------------------
+
+# Production settings name their cookies with the ``__Secure-`` prefix and mark them Secure: a
+# client speaking plain HTTP to gunicorn (behind the pretend proxy header) keeps them itself.
+SESSION_COOKIE = "__Secure-sessionid"
+CSRF_COOKIE = "__Secure-csrftoken"
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    elapsed_ms: float  # from sending the request to having read the whole body
+    sent_at: float  # time.time() when the request was sent
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("Location", "")
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class SessionClient:
+    """A signed-in person's browser, reduced to what production settings check: its cookies
+    (session, CSRF, messages), ``X-CSRFToken`` and a same-origin ``Referer`` on unsafe methods,
+    ``X-Forwarded-Proto: https``. One new connection per request, as gunicorn's sync workers
+    close it after each response. Not thread-safe: one client per thread."""
+
+    def __init__(self, server: Server, session_key: str | None = None):
+        self.host, self.port = server.host, server.port
+        # The Host header carries the port, like a browser's, so that Django's HTTPS Referer
+        # check (same host and port) accepts ``https://127.0.0.1:<port>/``.
+        self.origin = f"https://{self.host}:{self.port}"
+        self.cookies: dict[str, str] = {}
+        if session_key:
+            self.cookies[SESSION_COOKIE] = session_key
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: dict | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        all_headers = {**REQUEST_HEADERS, "Host": f"{self.host}:{self.port}"}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if method not in ("GET", "HEAD"):
+            all_headers["Referer"] = f"{self.origin}/"
+            if CSRF_COOKIE in self.cookies:
+                all_headers["X-CSRFToken"] = self.cookies[CSRF_COOKIE]
+        if form is not None:
+            body = urlencode(form, doseq=True).encode()
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        all_headers.update(headers or {})
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
+        try:
+            sent_at = time.time()
+            start = time.perf_counter()
+            connection.request(method, path, body=body, headers=all_headers)
+            response = connection.getresponse()
+            content = response.read()
+            elapsed = (time.perf_counter() - start) * 1000
+        finally:
+            connection.close()
+        self._remember_cookies(response.headers)
+        return Response(response.status, response.headers, content, elapsed, sent_at)
+
+    def get(self, path: str, **kwargs) -> Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, form: dict | None = None, **kwargs) -> Response:
+        return self.request("POST", path, form=form or {}, **kwargs)
+
+    def _remember_cookies(self, headers: http.client.HTTPMessage) -> None:
+        for header in headers.get_all("Set-Cookie") or []:
+            jar = http.cookies.SimpleCookie()
+            jar.load(header)
+            for name, morsel in jar.items():
+                if morsel["max-age"] == "0" or not morsel.value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.coded_value  # as sent, quotes included
+
+
+def django_json(
+    env: dict[str, str],
+    script: Path | str,
+    *args: str,
+    stdin: str | None = None,
+    timeout: int = COMMAND_TIMEOUT,
+) -> object:
+    """Run ``python <script> <args>`` with the settings of ``env`` (``DJANGO_SETTINGS_MODULE``
+    set); the script prints one JSON document on its last stdout line, which is returned."""
+    env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    label = f"{Path(script).name} {' '.join(args)}"
+    try:
+        result = subprocess.run(
+            [PYTHON, str(script), *args], env=env, cwd=REPO, input=stdin,
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{label} took more than {timeout} s") from None
+    if result.returncode != 0:
+        raise BenchError(f"{label} failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    lines = result.stdout.strip().splitlines()
+    if not lines:
+        raise BenchError(f"{label} printed nothing:\n{result.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+@contextlib.contextmanager
+def background_process(
+    command: list[str], env: dict[str, str], log: Path, *, discard_stdout: bool = False
+) -> Iterator[subprocess.Popen]:
+    """Any long-running process (e.g. ``manage.py db_worker``) in a session of its own,
+    output to ``log`` (only stderr with ``discard_stdout``); SIGTERM then SIGKILL to its group
+    on exit."""
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, env=env, cwd=REPO, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=subprocess.DEVNULL if discard_stdout else log_file,
+            stderr=log_file if discard_stdout else subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        yield process
+    finally:
+        _stop_process_group(process)
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    """The end of a log file, for error messages."""
+    return _tail(path, lines)
 
 
 if __name__ == "__main__":

@@ -249,6 +249,8 @@ def section(request, public_id, slug: str):
         except services.ApplicationError as error:
             messages.error(request, error.message)
             return redirect(request.path)
+        if request.htmx:  # autosave: just the status and the fields' messages
+            return _autosave_response(request, form, application)
         application.refresh_from_db()
         response = _after_save(
             request,
@@ -301,6 +303,8 @@ def structure(request, public_id, pk: int):
         except services.ApplicationError as error:
             messages.error(request, error.message)
             return redirect(request.path)
+        if request.htmx and request.POST.get("action") != "lookup":
+            return _autosave_response(request, form, application)
         application.refresh_from_db()
         if request.POST.get("action") == "lookup" and "siret" not in invalid and structure.siret:
             structure.refresh_from_db()
