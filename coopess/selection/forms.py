@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import F
 
 from coopess.applications.choices import ApplicationStatus
 from coopess.applications.models import Eligibility
@@ -12,7 +13,11 @@ from coopess.structures.geography import DEPARTEMENT_CHOICES
 SORTS = {
     "recu": ("Date de dépôt (récentes d'abord)", ["-submitted_at", "-pk"]),
     "recu-asc": ("Date de dépôt (anciennes d'abord)", ["submitted_at", "pk"]),
-    "note": ("Note moyenne (meilleures d'abord)", ["-average_score", "receipt_number"]),
+    # non-scored applications last, on every database
+    "note": (
+        "Note moyenne (meilleures d'abord)",
+        [F("average_score").desc(nulls_last=True), "receipt_number"],
+    ),
     "structure": ("Structure cheffe de file (A → Z)", ["lead_name", "pk"]),
     "numero": ("Numéro de récépissé", ["receipt_number", "pk"]),
     "structures": ("Nombre de structures", ["-structure_count", "pk"]),

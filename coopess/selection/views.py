@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -446,7 +446,7 @@ def _candidates(call: Call) -> list[Application]:
         Application.objects.filter(call=call, status__in=RANKABLE)
         .exclude(eligibility="ineligible")
         .prefetch_related(STRUCTURES_FOR_TABLE)
-        .order_by("-average_score", "receipt_number")
+        .order_by(F("average_score").desc(nulls_last=True), "receipt_number")
     )
 
 
