@@ -261,8 +261,7 @@ def _application_page(
     context = application_context(application)
     context.update(
         {
-            "results": list(application.eligibility_results.prefetch_related("overrides__by")),
-            "override_form": forms.get("override") or OverrideForm(),
+            "results": _results_with_forms(application, forms),
             "assignments": assignments,
             "criteria": list(application.call.criteria.all()),
             "spread": (max(scores) - min(scores)) if len(scores) > 1 else None,
@@ -283,6 +282,17 @@ def _application_page(
         }
     )
     return render(request, "selection/application.html", context, status=status)
+
+
+def _results_with_forms(application: Application, forms: dict) -> list[EligibilityResult]:
+    """Each rule's result with its own correction form (the failed one keeps its errors)."""
+    results = list(application.eligibility_results.prefetch_related("overrides__by"))
+    for result in results:
+        if forms.get("override_result") == result.pk:
+            result.override_form = forms["override"]
+        else:
+            result.override_form = OverrideForm(prefix=f"rule{result.pk}")
+    return results
 
 
 def _back(application: Application, anchor: str = ""):
@@ -314,7 +324,7 @@ def rescreen(request, public_id):
 def override(request, public_id, result_id: int):
     application = _officer_application(request, public_id)
     result = get_object_or_404(EligibilityResult, pk=result_id, application=application)
-    form = OverrideForm(request.POST)
+    form = OverrideForm(request.POST, prefix=f"rule{result.pk}")
     if form.is_valid():
         try:
             services.eligibility_override(result=result, by=request.user, **form.cleaned_data)
@@ -325,7 +335,9 @@ def override(request, public_id, result_id: int):
                 request, f"Résultat de « {result.label} » corrigé ; la correction est tracée."
             )
             return _back(application, "eligibilite")
-    return _application_page(request, application, {"override": form}, status=400)
+    return _application_page(
+        request, application, {"override": form, "override_result": result.pk}, status=400
+    )
 
 
 @require_POST

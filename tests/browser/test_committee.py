@@ -155,3 +155,44 @@ def test_a_committee_session(live_server, chromium, axe_check):
     assert not Decision.objects.filter(letter_sent_at__isnull=True).exists()
     for browser_page in (first, second, page):
         browser_page.context.close()
+
+
+def test_the_officer_instructs_an_application(live_server, chromium, axe_check):
+    """The officer's table, filters, an application page, an eligibility correction and a
+    message: accessible pages, French messages, nothing lost."""
+    call = open_call()
+    officer = officer_of(call)
+    target = quick_application(
+        call, 1, name="Épicerie solidaire fictive", departements=("44", "49")
+    )
+    quick_application(call, 2, name="Atelier vélo fictif", departements=("85",))
+    services.application_screen(application=target)
+    page = signed_in_page(chromium, live_server, officer)
+    page.goto(f"{live_server.url}/instruction/")
+    axe_check(page)
+    page.get_by_role("link", name="Candidatures reçues").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Candidatures reçues")
+    axe_check(page)
+    page.get_by_label("Rechercher (structure, projet, n° de récépissé)").fill("epicerie")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_role("link", name=target.receipt_number)).to_be_visible()
+    expect(page.get_by_role("link", name="COOP-2026-0002")).to_have_count(0)
+    axe_check(page)
+    page.get_by_role("link", name=target.receipt_number).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(target.receipt_number)
+    axe_check(page)
+    # a correction without a reason is refused, in French, next to the field
+    page.locator("#eligibilite summary").first.click()
+    page.get_by_role("button", name="Enregistrer la correction").first.click()
+    expect(page.locator(".error-summary").first).to_be_visible()
+    axe_check(page)
+    page.goto(f"{live_server.url}/instruction/candidatures/{target.public_id}/#messages")
+    page.get_by_role("textbox", name="Message (obligatoire)").fill(
+        "Pouvez-vous préciser le calendrier de vos instances ?"
+    )
+    page.get_by_role("button", name="Envoyer le message").click()
+    expect(
+        page.get_by_text("Pouvez-vous préciser le calendrier de vos instances ?")
+    ).to_be_visible()
+    assert any("Nouveau message" in message.subject for message in mail.outbox)
+    assert all("préciser le calendrier" not in message.body for message in mail.outbox)
