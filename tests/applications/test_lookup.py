@@ -54,7 +54,9 @@ def test_found_structure_prefills_the_form(client, draft, respx_mock):
     _application, structure, url = draft
     response = lookup(client, url, FOUND_SIRET)
     assert response.status_code == 200
-    assert "Informations trouvées dans le répertoire des entreprises" in response.content.decode()
+    content = response.content.decode()
+    assert "Informations trouvées dans le répertoire des entreprises" in content
+    assert "Ce que dit le répertoire public" in content and "Structure de l'ESS" in content
     structure.refresh_from_db()
     assert structure.lookup_status == LookupStatus.FOUND
     assert structure.name.upper().startswith("ASSOCIATION LES JARDINS PARTAGES")
