@@ -211,6 +211,10 @@ class ApplicationStructure(models.Model):
         verbose_name = "structure candidate"
         verbose_name_plural = "structures candidates"
         ordering = ["position", "pk"]
+        indexes = [
+            # the officers' filter by département on 100,000 applications
+            models.Index(fields=["departement", "application"], name="structure_departement_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["application"], condition=Q(is_lead=True), name="one_lead_per_application"
