@@ -267,7 +267,8 @@ def section(request, public_id, slug: str):
         )
     context = _nav_context(application, access, spec.key)
     context.update({"form": form, "section": spec, "editable": editable})
-    return render(request, f"applications/section_{spec.key}.html", context)
+    template = "section_questions" if spec.key == "questions" else "section_form"
+    return render(request, f"applications/{template}.html", context)
 
 
 def _next_section_url(request, application: Application, key: str) -> str:
