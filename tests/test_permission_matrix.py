@@ -228,6 +228,10 @@ def test_permission_matrix(client, context, role_user, role):
         else:
             ok = status == expected
         is_html = response.get("Content-Type", "").startswith("text/html")
+        if is_html:  # a strict CSP on every HTML answer, whatever its status
+            policy = response.get("Content-Security-Policy", "")
+            if "script-src 'self'" not in policy or "unsafe-inline" in policy:
+                failures.append(f"{route.name} {url}: weak or missing CSP {policy!r}")
         if ok and status == 200 and is_html and not route.name.startswith(ADMIN_SITES):
             content = response.content.decode()
             ok = INVALID_MARKER not in content
@@ -240,3 +244,22 @@ def test_permission_matrix(client, context, role_user, role):
         if role != "anonymous" and not client.session.get("_auth_user_id"):
             sign_in(client, user)  # a logout URL signed us out
     assert failures == [], "\n".join(failures)
+
+
+POST_ROUTES = [name for name, spec in MATRIX.items() if spec is POST_ONLY]
+
+
+@pytest.mark.parametrize("name", POST_ROUTES)
+def test_state_changing_requests_need_the_csrf_token(context, role_user, name):
+    """Every POST-only view refuses a request without the CSRF token (403), even from the
+    application's own lead."""
+    from django.test import Client
+
+    application = context["application"]
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, application.created_by)
+    route = next(r for r in ROUTES if r.name == name)
+    response = client.post(reverse(name, kwargs=url_kwargs(route, context)), {"body": "x"})
+    assert response.status_code == 403
+    assert "Ce formulaire a expiré" in response.content.decode()
+    assert '<html lang="fr">' in response.content.decode()

@@ -99,6 +99,13 @@ def error_403(request, exception=None):
     return render(request, "403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A refused form (missing or stale CSRF token): explained in French, never Django's page."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse("Formulaire expiré : rechargez la page.", status=403)
+    return render(request, "403_csrf.html", status=403)
+
+
 def error_404(request, exception=None):
     return render(request, "404.html", status=404)
 

@@ -187,3 +187,40 @@ def test_only_administrators_reach_the_admin(client):
     response = client.get(response["Location"])
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_code_requests_are_rate_limited_per_address(client, post):
+    """Three codes a minute for one address; the fourth request is refused and sends nothing."""
+    make_user(Role.APPLICANT, email="lea@example.org")
+    for _ in range(3):
+        client.cookies.clear()
+        assert (
+            post(reverse("account_request_login_code"), {"email": "lea@example.org"}).status_code
+            == 302
+        )
+    sent = len(mail.outbox)
+    client.cookies.clear()
+    response = post(reverse("account_request_login_code"), {"email": "lea@example.org"})
+    assert response.status_code == 200
+    assert "Trop de tentatives" in response.content.decode()
+    assert len(mail.outbox) == sent
+
+
+@pytest.mark.django_db
+def test_password_attempts_are_rate_limited_per_account(client):
+    officer = make_user(Role.OFFICER, email="officer@example.org")
+    add_totp(officer)
+    pages = [
+        client.post(reverse("account_login"), {"login": "officer@example.org", "password": "faux"})
+        for _ in range(6)
+    ]
+    assert all(page.status_code == 200 for page in pages)  # refused, explained on the page
+    assert "Trop de tentatives" not in pages[0].content.decode()
+    assert "Trop de tentatives" in pages[5].content.decode()
+    # even the right password is refused while the limit holds
+    response = client.post(
+        reverse("account_login"), {"login": "officer@example.org", "password": STAFF_PASSWORD}
+    )
+    assert "Trop de tentatives" in response.content.decode()
+    assert not response.wsgi_request.user.is_authenticated
