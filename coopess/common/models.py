@@ -21,3 +21,26 @@ class DemoEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class SitePage(models.Model):
+    """A page whose text the operator writes (privacy, accessibility statement, legal notice)."""
+
+    class Slug(models.TextChoices):
+        PRIVACY = "privacy", "Données personnelles"
+        ACCESSIBILITY = "accessibility", "Déclaration d'accessibilité"
+        LEGAL = "legal", "Mentions légales"
+
+    slug = models.CharField("page", max_length=20, choices=Slug.choices, unique=True)
+    title = models.CharField("titre", max_length=200)
+    body = models.TextField(
+        "texte", help_text="Markdown : **gras**, listes avec « - », intertitres avec « ## »."
+    )
+    updated_at = models.DateTimeField("mise à jour", auto_now=True)
+
+    class Meta:
+        verbose_name = "page éditable"
+        verbose_name_plural = "pages éditables"
+
+    def __str__(self) -> str:
+        return self.get_slug_display()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from coopess.calls.public_cache import Rendered, cached_render
 from coopess.calls.views import published_calls_with_timelines
-from coopess.common.models import DemoEmail
+from coopess.common.models import DemoEmail, SitePage
 
 logger = logging.getLogger("coopess")
 
@@ -51,19 +51,27 @@ def favicon(request):
 @login_not_required
 @require_GET
 def privacy(request):
-    return render(request, "common/privacy.html")
+    return _site_page(request, "privacy")
 
 
 @login_not_required
 @require_GET
 def accessibility(request):
-    return render(request, "common/accessibility.html")
+    return _site_page(request, "accessibility")
 
 
 @login_not_required
 @require_GET
 def legal(request):
-    return render(request, "common/legal.html")
+    return _site_page(request, "legal")
+
+
+def _site_page(request, slug: str):
+    """The operator's own text when written (administration → pages éditables), else ours."""
+    page = SitePage.objects.filter(slug=slug).first()
+    if page is None:
+        return render(request, f"common/{slug}.html")
+    return render(request, "common/site_page.html", {"page": page})
 
 
 def _demo_only() -> None:

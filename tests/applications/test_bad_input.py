@@ -464,3 +464,36 @@ def test_a_nul_character_is_neither_a_crash_nor_stored(lead_client, call, applic
         slot = error_slot(response.content.decode(), f"id_{field}_error")
         assert slot and "caractère nul" in slot
     assert lead_client.get(path).status_code == 200
+
+
+def test_an_unwritable_media_storage_refuses_the_upload_and_keeps_the_draft(
+    client, settings, tmp_path
+):
+    """A real filesystem failure: the media root sits below a plain file, so nothing can be
+    written. The representative reads a clear message; the draft and its other files stay."""
+    from coopess.accounts.models import Role
+    from coopess.applications.models import Attachment
+    from tests.applications.helpers import complete_application, pdf_upload
+    from tests.conftest import sign_in
+    from tests.factories import make_user
+
+    lead = make_user(Role.APPLICANT)
+    application = complete_application(lead=lead)
+    before = Attachment.objects.filter(application=application).count()
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = str(blocker / "media")
+    sign_in(client, lead)
+    document = application.call.documents.get(code="rapport-activite")
+    structure = application.structures.get(is_lead=True)
+    response = client.post(
+        reverse("applications:attachment_upload", args=[application.public_id]),
+        {"document": document.pk, "structure": structure.pk, "file": pdf_upload("rapport.pdf")},
+    )
+    assert response.status_code == 400
+    assert "n'a pas pu être enregistré pour une raison technique" in html.unescape(
+        response.content.decode()
+    )
+    assert Attachment.objects.filter(application=application).count() == before
+    application.refresh_from_db()
+    assert application.project_title == "Mutualiser un poste"
