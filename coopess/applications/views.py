@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -42,6 +44,8 @@ from coopess.applications.sections import BY_SLUG, section_url, sections_for, st
 from coopess.calls.models import Call, CallDocument, CallQuestion, DocumentScope
 from coopess.common.uploads import UploadRejected, protected_file_response
 from coopess.selection.forms import MessageForm
+logger = logging.getLogger("coopess")
+
 
 # --- Loading what the user may see -----------------------------------------------------------
 
@@ -551,6 +555,7 @@ def attachment_upload(request, public_id):
         messages.error(request, error.message)
         return redirect(section_url(application, "documents"))
     except OSError:
+        logger.exception("Upload could not be stored for application %s", application.public_id)
         return _documents(
             request,
             application,
