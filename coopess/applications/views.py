@@ -44,6 +44,7 @@ from coopess.applications.sections import BY_SLUG, section_url, sections_for, st
 from coopess.calls.models import Call, CallDocument, CallQuestion, DocumentScope
 from coopess.common.uploads import UploadRejected, protected_file_response
 from coopess.selection.forms import MessageForm
+
 logger = logging.getLogger("coopess")
 
 
