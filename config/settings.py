@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "coopess.structures",
     "coopess.applications",
     "coopess.selection",
+    "coopess.diagnostic",
 ]
 
 MIDDLEWARE = [
