@@ -509,6 +509,25 @@ def demo_selection(call_2023: Call) -> None:
     ApplicationTransition.objects.filter(
         application__call=call_2023, to_status="under_review"
     ).update(at=july)
+    # a short exchange during the instruction, dated July 2023
+    from coopess.selection.models import Message
+
+    first = next((a for a in applications if a.receipt_number == "COOP-2023-0001"), None)
+    if first is not None:
+        question = selection.message_post(
+            application=first,
+            author=officer,
+            body="Bonjour, pouvez-vous préciser le nombre d'épiceries adhérentes concernées ?",
+            from_dla=True,
+        )
+        answer = selection.message_post(
+            application=first,
+            author=first.created_by,
+            body="Bonjour, douze épiceries adhérentes sont concernées, dont trois en Maine-et-Loire.",
+            from_dla=False,
+        )
+        Message.objects.filter(pk=question.pk).update(created_at=july + dt.timedelta(days=1))
+        Message.objects.filter(pk=answer.pk).update(created_at=july + dt.timedelta(days=2))
     from coopess.selection.models import Cohort
 
     Cohort.objects.filter(call=call_2023).update(created_at=decided)
