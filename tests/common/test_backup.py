@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from coopess.applications import services
 from coopess.applications.models import Attachment
@@ -118,7 +119,7 @@ def test_backup_then_restore_into_a_fresh_postgresql(source_data, media_root, tm
     assert manifest["media"] == source_media
     assert manifest["row_counts"] == source_counts
     assert "0001_initial" in manifest["migrations"]["applications"]
-    assert manifest["database_vendor"] == "sqlite"
+    assert manifest["database_vendor"] == connection.vendor
 
     if not INITDB.exists():
         if os.environ.get("CI") == "true":
