@@ -666,15 +666,23 @@ def withdraw(request, public_id):
 @login_not_required
 @require_GET
 def blank_form(request, slug: str):
-    call = get_object_or_404(
-        Call.objects.published().prefetch_related(
-            "targets",
-            "maturity_stages",
-            "documents",
-            Prefetch("questions", queryset=CallQuestion.objects.order_by("position", "pk")),
-        ),
-        slug=slug,
+    """The call's blank form as PDF: built once per version of the call, not per visitor."""
+    from coopess.calls.public_cache import cached_bytes
+
+    def build() -> bytes:
+        call = get_object_or_404(
+            Call.objects.published().prefetch_related(
+                "targets",
+                "maturity_stages",
+                "documents",
+                Prefetch("questions", queryset=CallQuestion.objects.order_by("position", "pk")),
+            ),
+            slug=slug,
+        )
+        return blank_form_pdf(call)
+
+    response = HttpResponse(
+        cached_bytes(f"calls:blank-form:{slug}", build), content_type="application/pdf"
     )
-    response = HttpResponse(blank_form_pdf(call), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="formulaire-{call.slug}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="formulaire-{slug}.pdf"'
     return response

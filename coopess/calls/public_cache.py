@@ -95,3 +95,15 @@ def connect_invalidation() -> None:
         post_delete.connect(
             bump_version, sender=model, dispatch_uid=f"calls-cache-{model.__name__}-delete"
         )
+
+
+def cached_bytes(key: str, build: Callable[[], bytes]) -> bytes:
+    """Bytes (a PDF) built once per version of the calls, shared by every visitor."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    entry = found.get(key)
+    if entry and version and entry["version"] == version:
+        return entry["content"]
+    content = build()
+    cache.set(key, {"version": version or calls_version(), "content": content}, timeout=MAX_AGE)
+    return content

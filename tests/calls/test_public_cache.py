@@ -59,3 +59,17 @@ def test_the_header_is_not_shared_between_visitors(client, django_user_model):
     user = make_user(Role.APPLICANT)
     sign_in(client, user)
     assert "Se déconnecter" in page_text(client.get(url).content)
+
+
+def test_the_blank_form_pdf_is_built_once_per_version(client, django_assert_num_queries):
+    call = make_seed_call()
+    url = reverse("calls:blank_form", args=[call.slug])
+    first = client.get(url)
+    assert first["Content-Type"] == "application/pdf"
+    with django_assert_num_queries(0):
+        assert client.get(url).content == first.content
+    question = call.questions.first()
+    question.label = "Une question reformulée par l'officier ?"
+    question.save()
+    assert client.get(url).content != first.content
+    assert client.get(reverse("calls:blank_form", args=["inconnu"])).status_code == 404
