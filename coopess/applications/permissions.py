@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from coopess.accounts.models import User
 from coopess.applications.models import AccessRole, ApplicationAccess, ApplicationStructure
 
 
@@ -18,10 +17,6 @@ def can_edit_structure(access: ApplicationAccess, structure: ApplicationStructur
 
 def can_withdraw(access: ApplicationAccess) -> bool:
     return access.role == AccessRole.LEAD
-
-
-def can_accept_invitation(user: User, structure: ApplicationStructure) -> bool:
-    return structure.invitation_token is not None and user.is_authenticated
 
 
 def can_attach(access: ApplicationAccess, structure: ApplicationStructure | None) -> bool:

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 
 from coopess.accounts.models import Role, RoleAssignment, User
 from coopess.applications.choices import ApplicationStatus, LookupStatus
+from coopess.applications.errors import ApplicationError
 from coopess.applications.forms import (
     ProjectForm,
     QuestionsForm,
@@ -42,14 +43,6 @@ from coopess.common.mail import queue_email_message
 from coopess.common.uploads import UploadRejected, human_size, inspect_upload, storage_name
 
 logger = logging.getLogger("coopess")
-
-
-class ApplicationError(Exception):
-    """A refusal explained to the representative, in French."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 class CallClosed(ApplicationError):

@@ -650,8 +650,8 @@ def withdraw(request, public_id):
             services.application_withdraw(
                 application=application, by=request.user, reason=form.cleaned_data["reason"]
             )
-        except Exception as error:  # TransitionNotAllowed
-            messages.error(request, str(error))
+        except services.ApplicationError as error:  # e.g. a transition not allowed
+            messages.error(request, error.message)
         else:
             messages.success(request, "Votre candidature est retirée.")
         return redirect("applications:detail", application.public_id)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from coopess.accounts.models import User
 from coopess.applications.choices import ApplicationStatus as S
+from coopess.applications.errors import ApplicationError
 from coopess.applications.models import Application, ApplicationTransition
 
 # Who may move an application from one status to another.
@@ -32,7 +33,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(ApplicationError):
     def __init__(self, application: Application, to_status: str):
         self.application = application
         self.to_status = to_status

@@ -17,8 +17,9 @@ from django.utils.formats import date_format
 
 from coopess.accounts.models import Role, User
 from coopess.applications.choices import ApplicationStatus
+from coopess.applications.errors import ApplicationError
 from coopess.applications.models import Application, Eligibility
-from coopess.applications.services import ApplicationError, application_request_complements
+from coopess.applications.services import application_request_complements
 from coopess.applications.workflow import transition
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call, DocumentScope

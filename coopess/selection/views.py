@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coopess.accounts.models import Role, User
 from coopess.applications.choices import ApplicationStatus
+from coopess.applications.errors import ApplicationError
 from coopess.applications.models import Application, ApplicationStructure, Attachment
 from coopess.applications.receipts import application_context
 from coopess.calls.models import Call
@@ -383,8 +384,8 @@ def complements(request, public_id):
             services.complements_request(
                 application=application, by=request.user, **form.cleaned_data
             )
-        except Exception as error:  # TransitionNotAllowed or ApplicationError
-            form.add_error(None, getattr(error, "message", str(error)))
+        except ApplicationError as error:  # refused by the service or the workflow
+            form.add_error(None, error.message)
         else:
             messages.success(request, "Compléments demandés : les parties choisies sont rouvertes.")
             return _back(application)
