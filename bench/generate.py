@@ -214,14 +214,11 @@ def ascii_slug(text: str) -> str:
 
 
 def luhn_siret(index: int) -> tuple[str, str]:
-    """The ``index``-th fictitious (SIREN, SIRET): 99 then 6 digits, Luhn key; the
-    establishment number 0001 to 0099, Luhn key. Distinct for index < 99,000,000."""
-    from stdnum import luhn
+    """The ``index``-th fictitious (SIREN, SIRET), see ``fictitious_siret``."""
+    from coopess.structures.identifiers import fictitious_siret
 
-    siren_base = f"99{index % 1_000_000:06d}"
-    siren = siren_base + luhn.calc_check_digit(siren_base)
-    nic_base = siren + f"{index // 1_000_000 + 1:04d}"[:4]
-    return siren, nic_base + luhn.calc_check_digit(nic_base)
+    siret = fictitious_siret(index)
+    return siret[:9], siret
 
 
 class Generator:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from stdnum import luhn
 
 from coopess.accounts.models import Role, RoleAssignment, User
 from coopess.applications import services
@@ -14,6 +13,7 @@ from coopess.applications.forms import ProjectForm, QuestionsForm, StructureForm
 from coopess.applications.models import Application
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
+from coopess.structures.identifiers import fictitious_siret
 
 CITIES = {
     "44": ("Nantes", "44000"),
@@ -222,14 +222,6 @@ APPLICATIONS_2023 = [
         ],
     ),
 ]
-
-
-def fictitious_siret(seed: int) -> str:
-    """A SIRET that passes the checksum but belongs to nobody (SIREN starting with 99)."""
-    siren_base = f"99{seed:06d}"[:8]
-    siren = siren_base + luhn.calc_check_digit(siren_base)
-    base = siren + "0001"
-    return base + luhn.calc_check_digit(base)
 
 
 def _slug(text: str) -> str:

@@ -95,3 +95,15 @@ def clean_rna(value: str | None) -> str:
             params={"count": len(number)},
         )
     return number
+
+
+def fictitious_siret(index: int) -> str:
+    """The ``index``-th SIRET that passes both Luhn checks but belongs to nobody: a SIREN « 99 »
+    followed by 6 digits, then an establishment number from 0001 upwards. Distinct for every
+    index below 99,000,000 (demo data, tests, benchmarks)."""
+    from stdnum import luhn
+
+    siren_base = f"99{index % 1_000_000:06d}"
+    siren = siren_base + luhn.calc_check_digit(siren_base)
+    establishment = siren + f"{index // 1_000_000 + 1:04d}"
+    return establishment + luhn.calc_check_digit(establishment)

@@ -7,7 +7,6 @@ import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from stdnum import luhn
 
 from coopess.accounts.models import Role
 from coopess.applications import services
@@ -15,15 +14,8 @@ from coopess.applications.forms import ProjectForm, QuestionsForm, StructureForm
 from coopess.calls.models import Call
 from coopess.calls.services import call_create_from_data, load_call_data
 from coopess.common.demo import shifted_call_data
+from coopess.structures.identifiers import fictitious_siret as valid_siret
 from tests.factories import OrganisationFactory, make_user
-
-
-def valid_siret(seed: int) -> str:
-    """A checksum-valid, fictitious SIRET."""
-    siren_base = f"99{seed:06d}"[:8]
-    siren = siren_base + luhn.calc_check_digit(siren_base)
-    base = siren + "0001"
-    return base + luhn.calc_check_digit(base)
 
 
 def open_call(**overrides) -> Call:

@@ -122,3 +122,13 @@ def test_rna_length_message_counts_the_characters():
     assert error_of(clean_rna, "W44200123").messages == [
         "Le numéro RNA compte 10 caractères (W puis 9 chiffres ou lettres) ; vous en avez saisi 9."
     ]
+
+
+def test_fictitious_sirets_are_valid_distinct_and_nobodys():
+    from coopess.structures.identifiers import clean_siret, fictitious_siret
+
+    indexes = [0, 1, 2, 999_999, 1_000_000, 1_000_001, 5_432_109, 98_999_999]
+    sirets = [fictitious_siret(i) for i in indexes]
+    assert [clean_siret(s) for s in sirets] == sirets
+    assert len(set(sirets)) == len(sirets)
+    assert all(s.startswith("99") for s in sirets)
