@@ -7,6 +7,7 @@ edits the calls of the DLA operators they work for, nothing else.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
@@ -25,6 +26,8 @@ from coopess.calls.models import (
     MaturityStage,
     SupportStep,
 )
+from coopess.selection.models import EligibilityRule, LetterTemplate, ScoringCriterion
+from coopess.selection.services import SelectionError, check_letter_template
 
 
 def _is_officer(request) -> bool:
@@ -54,23 +57,28 @@ class OfficerSite(admin.AdminSite):
 officer_site = OfficerSite(name="gestion")
 
 
+def _may_configure(request) -> bool:
+    """Officers (on « Gestion des appels ») and administrators (on the Django admin)."""
+    return _is_officer(request) or request.user.is_staff
+
+
 class OfficerPermissions:
-    """Officers may do everything on what their queryset lets them see."""
+    """Everything on what the queryset shows (each site decides who gets in)."""
 
     def has_module_permission(self, request) -> bool:
-        return _is_officer(request)
+        return _may_configure(request)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return _is_officer(request)
+        return _may_configure(request)
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return _is_officer(request)
+        return _may_configure(request)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return _is_officer(request)
+        return _may_configure(request)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return _is_officer(request)
+        return _may_configure(request)
 
 
 class PartInline(OfficerPermissions, admin.StackedInline):
@@ -127,37 +135,33 @@ class DocumentInline(TabularPartInline):
     model = CallDocument
 
 
-def _selection_inlines():
-    """The call's eligibility rules, scoring grid and letter templates (selection app)."""
-    from django import forms as django_forms
+class LetterTemplateForm(forms.ModelForm):
+    """A decision letter's template, refused when it reads a variable CoopESS does not give."""
 
-    from coopess.selection.models import EligibilityRule, LetterTemplate, ScoringCriterion
-    from coopess.selection.services import SelectionError, check_letter_template
-
-    class RuleInline(TabularPartInline):
-        model = EligibilityRule
-
-    class CriterionInline(TabularPartInline):
-        model = ScoringCriterion
-
-    class LetterForm(django_forms.ModelForm):
-        class Meta:
-            model = LetterTemplate
-            fields = ["outcome", "subject", "body"]
-
-        def clean(self):
-            data = super().clean()
-            try:
-                check_letter_template(f"{data.get('subject', '')}\n{data.get('body', '')}")
-            except SelectionError as error:
-                raise django_forms.ValidationError(error.message) from None
-            return data
-
-    class LetterInline(PartInline):
+    class Meta:
         model = LetterTemplate
-        form = LetterForm
+        fields = ["outcome", "subject", "body"]
 
-    return [RuleInline, CriterionInline, LetterInline]
+    def clean(self):
+        data = super().clean()
+        try:
+            check_letter_template(f"{data.get('subject', '')}\n{data.get('body', '')}")
+        except SelectionError as error:
+            raise forms.ValidationError(error.message) from None
+        return data
+
+
+class RuleInline(TabularPartInline):
+    model = EligibilityRule
+
+
+class CriterionInline(TabularPartInline):
+    model = ScoringCriterion
+
+
+class LetterInline(PartInline):
+    model = LetterTemplate
+    form = LetterTemplateForm
 
 
 @admin.register(Call, site=officer_site)
@@ -196,7 +200,9 @@ class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
         MilestoneInline,
         QuestionInline,
         DocumentInline,
-        *_selection_inlines(),
+        RuleInline,
+        CriterionInline,
+        LetterInline,
     ]
 
     def get_queryset(self, request):

@@ -60,4 +60,35 @@ def test_a_letter_template_with_an_unknown_variable_is_refused(client, officer_a
     _, own, _ = officer_and_calls
     response = client.get(reverse("gestion:calls_call_change", args=[own.pk]))
     assert "modèles de lettres de décision" in response.content.decode().lower()
+    # the form behind that inline refuses it, with the variable named, and saves nothing
+    from coopess.calls.officer_site import LetterTemplateForm
+
+    form = LetterTemplateForm(
+        data={"outcome": "selected", "subject": "Retenue", "body": "Bonjour {{ inconnue }}"},
+        instance=LetterTemplate(call=own),
+    )
+    assert not form.is_valid()
+    assert "{{ inconnue }}" in str(form.non_field_errors())
     assert not LetterTemplate.objects.exists()
+    good = LetterTemplateForm(
+        data={"outcome": "selected", "subject": "Retenue", "body": "Bonjour {{ structure }}"},
+        instance=LetterTemplate(call=own),
+    )
+    assert good.is_valid(), good.errors
+    good.save()
+    assert LetterTemplate.objects.get().body == "Bonjour {{ structure }}"
+
+
+def test_administrators_configure_every_operators_calls_in_the_admin(client, officer_and_calls):
+    from coopess.accounts.models import Role as R
+
+    _, own, foreign = officer_and_calls
+    administrator = make_user(R.ADMIN)
+    add_totp(administrator)
+    client.logout()
+    sign_in(client, administrator)
+    content = client.get(reverse("admin:calls_call_changelist")).content.decode()
+    assert reverse("admin:calls_call_change", args=[own.pk]) in content
+    assert reverse("admin:calls_call_change", args=[foreign.pk]) in content
+    page = client.get(reverse("admin:calls_call_change", args=[foreign.pk])).content.decode()
+    assert "modèles de lettres de décision" in page.lower()
