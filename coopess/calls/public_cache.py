@@ -58,21 +58,36 @@ def cached_render(
     key: str, build: Callable[[dt.datetime], tuple[Rendered, list[dt.datetime]]]
 ) -> Rendered:
     """``build(now)`` renders the body and names the instants at which it would change."""
+
+    def build_with_expiry(now: dt.datetime):
+        rendered, instants = build(now)
+        return rendered, valid_until(now, instants)
+
+    return _cached(key, build_with_expiry)
+
+
+def cached_bytes(key: str, build: Callable[[], bytes]) -> bytes:
+    """Bytes (a PDF) built once per version of the calls, shared by every visitor."""
+    return _cached(key, lambda now: (build(), now + dt.timedelta(seconds=MAX_AGE)))
+
+
+def _cached(key: str, build: Callable[[dt.datetime], tuple[object, dt.datetime]]):
+    """One cache read: the value if it was built for the current version of the calls and has
+    not expired, else ``build(now)`` → (value, valid until), stored for the others."""
     now = timezone.now()
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     entry = found.get(key)
     if entry and version and entry["version"] == version and entry["until"] > now.timestamp():
-        return entry["rendered"]
-    rendered, instants = build(now)
-    until = valid_until(now, instants)
+        return entry["value"]
+    value, until = build(now)
     timeout = max(1, min(MAX_AGE, int((until - now).total_seconds())))
     cache.set(
         key,
-        {"version": version or calls_version(), "until": until.timestamp(), "rendered": rendered},
+        {"version": version or calls_version(), "until": until.timestamp(), "value": value},
         timeout=timeout,
     )
-    return rendered
+    return value
 
 
 def connect_invalidation() -> None:
@@ -95,15 +110,3 @@ def connect_invalidation() -> None:
         post_delete.connect(
             bump_version, sender=model, dispatch_uid=f"calls-cache-{model.__name__}-delete"
         )
-
-
-def cached_bytes(key: str, build: Callable[[], bytes]) -> bytes:
-    """Bytes (a PDF) built once per version of the calls, shared by every visitor."""
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY)
-    entry = found.get(key)
-    if entry and version and entry["version"] == version:
-        return entry["content"]
-    content = build()
-    cache.set(key, {"version": version or calls_version(), "content": content}, timeout=MAX_AGE)
-    return content
