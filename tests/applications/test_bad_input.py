@@ -23,7 +23,6 @@ from coopess.calls.models import Call
 from tests.applications.helpers import (
     complete_application,
     docx_upload,
-    open_call,
     structure_data,
     valid_siret,
 )
@@ -34,27 +33,6 @@ pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"
-
-
-@pytest.fixture
-def call():
-    return open_call()
-
-
-@pytest.fixture
-def lead(db):
-    return make_user(Role.APPLICANT)
-
-
-@pytest.fixture
-def application(call, lead):
-    return complete_application(call, lead=lead)
-
-
-@pytest.fixture
-def lead_client(client, lead):
-    sign_in(client, lead)
-    return client
 
 
 @pytest.fixture
@@ -471,11 +449,8 @@ def test_an_unwritable_media_storage_refuses_the_upload_and_keeps_the_draft(
 ):
     """A real filesystem failure: the media root sits below a plain file, so nothing can be
     written. The representative reads a clear message; the draft and its other files stay."""
-    from coopess.accounts.models import Role
     from coopess.applications.models import Attachment
     from tests.applications.helpers import complete_application, pdf_upload
-    from tests.conftest import sign_in
-    from tests.factories import make_user
 
     lead = make_user(Role.APPLICANT)
     application = complete_application(lead=lead)

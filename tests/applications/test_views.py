@@ -24,7 +24,6 @@ from coopess.applications.models import Application, ApplicationStructure, Attac
 from coopess.calls.models import Call
 from tests.applications.helpers import (
     complete_application,
-    open_call,
     pdf_upload,
     structure_data,
 )
@@ -37,21 +36,6 @@ SECTION_SLUGS = ["type", "partenaires", "projet", "questions", "pieces"]
 
 
 # --- Building ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def call():
-    return open_call()
-
-
-@pytest.fixture
-def lead(db):
-    return make_user(Role.APPLICANT)
-
-
-@pytest.fixture
-def application(call, lead):
-    return complete_application(call, lead=lead)
 
 
 @pytest.fixture
@@ -69,12 +53,6 @@ def partner_structure(application, lead):
 def partner(partner_structure):
     """The partner structure's representative."""
     return partner_structure.accesses.get().user
-
-
-@pytest.fixture
-def lead_client(client, lead):
-    sign_in(client, lead)
-    return client
 
 
 def url(name: str, application: Application, *args) -> str:

@@ -54,16 +54,6 @@ pytestmark = pytest.mark.django_db
 RULE_CODES = ["ess_status", "employer", "departement", "regional_scope", "cap", "documents"]
 
 
-@pytest.fixture
-def call(db):
-    return open_call()
-
-
-@pytest.fixture
-def officer(call):
-    return officer_of(call)
-
-
 # --- Screening --------------------------------------------------------------------------------
 
 

@@ -48,22 +48,6 @@ def receipts(response) -> list[str]:
     return RECEIPT.findall(response.content.decode())
 
 
-@pytest.fixture
-def call(db):
-    return open_call()
-
-
-@pytest.fixture
-def officer(call):
-    return officer_of(call)
-
-
-@pytest.fixture
-def officer_client(client, officer):
-    sign_in(client, officer)
-    return client
-
-
 # --- The table ----------------------------------------------------------------------------------
 
 

@@ -16,8 +16,7 @@ from coopess.applications.workflow import (
 )
 from coopess.selection import services
 from coopess.selection.models import Cohort, CohortMember, Decision
-from tests.applications.helpers import open_call
-from tests.selection.helpers import officer_of, quick_application
+from tests.selection.helpers import quick_application
 
 ACTORS = ("representative", "officer")
 
@@ -60,16 +59,6 @@ def test_nobody_else_moves_an_application():
 
 
 # --- workflow.transition ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def call(db):
-    return open_call()
-
-
-@pytest.fixture
-def officer(call):
-    return officer_of(call)
 
 
 @pytest.mark.django_db
