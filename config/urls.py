@@ -29,6 +29,7 @@ urlpatterns = [
     path("espace/", include("coopess.accounts.urls")),
     path("candidatures/", include("coopess.applications.urls")),
     path("", include("coopess.selection.urls")),
+    path("", include("coopess.diagnostic.urls")),
     path("compte/", include("allauth.urls")),
     path("gestion/", officer_site.urls),
     path("administration/", admin.site.urls),

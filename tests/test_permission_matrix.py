@@ -85,6 +85,12 @@ MATRIX: dict[str, dict] = {
     "selection:complements": POST_ONLY,
     "selection:decide": POST_ONLY,
     "selection:reopen": POST_ONLY,
+    # diagnostic: the matrix officer works for another DLA, the applicant represents no structure
+    "diagnostic:mine": SIGNED_IN,
+    "diagnostic:cohorts": every(404, anonymous=LOGIN, officer=200),
+    "diagnostic:cohort": STRANGER,
+    "diagnostic:start": POST_ONLY,
+    "diagnostic:structure": STRANGER,
     # allauth
     "account_login": SIGNED_OUT_ONLY,
     "account_signup": SIGNED_OUT_ONLY,
@@ -153,6 +159,7 @@ def url_kwargs(route, context) -> dict:
         "object_id": "1",
         "app_label": "accounts",
         "content_type_id": "1",
+        **context["diagnostic_ids"],
     }
     return {name: values[name] for name in route.converters}
 
@@ -180,12 +187,19 @@ def test_matrix_names_only_existing_urls():
 def context(db):
     from coopess.applications import services
     from tests.applications.helpers import complete_application
+    from tests.diagnostic.helpers import make_cohort
 
     application = complete_application()
     partner = services.partner_invite(
         application=application, by=application.created_by, name="Partenaire", email="p@example.org"
     )
+    cohort = make_cohort(application.call, seed=7)
     return {
+        # objects of a cohort's diagnostic, by URL parameter name
+        "diagnostic_ids": {
+            "cohort_id": cohort.cohort.pk,
+            "structure_id": cohort.structures[0].pk,
+        },
         "application": application,
         "token": partner.invitation_token,
         "call": make_seed_call(),

@@ -23,6 +23,11 @@ def message_to_payload(message: EmailMessage) -> dict:
         "alternatives": [
             [str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])
         ],
+        # text attachments only (calendar invitations); binary files are built by the worker
+        "attachments": [
+            [name, content if isinstance(content, str) else content.decode(), mimetype]
+            for name, content, mimetype in message.attachments
+        ],
     }
 
 
@@ -39,6 +44,8 @@ def payload_to_message(payload: dict) -> EmailMultiAlternatives:
     )
     for content, mimetype in payload.get("alternatives", []):
         message.attach_alternative(content, mimetype)
+    for name, content, mimetype in payload.get("attachments", []):
+        message.attach(name, content, mimetype)
     return message
 
 

@@ -311,3 +311,20 @@ class CohortMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cohort}: {self.application}"
+
+
+class CohortTransition(models.Model):
+    """One move of a cohort along ``forming → diagnostic → support → follow_up → closed``."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=CohortStatus.choices)
+    to_status = models.CharField(max_length=20, choices=CohortStatus.choices)
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cohort}: {self.from_status} → {self.to_status}"

@@ -28,6 +28,8 @@ from coopess.selection import eligibility as rules
 from coopess.selection.models import (
     Cohort,
     CohortMember,
+    CohortStatus,
+    CohortTransition,
     Decision,
     DecisionReason,
     EligibilityOverride,
@@ -698,3 +700,36 @@ def call_setup_selection(*, call: Call) -> None:
     if not call.criteria.exists():
         for position, row in enumerate(default_grid()):
             ScoringCriterion.objects.create(call=call, position=position, **row)
+
+
+# --- Cohort workflow ---------------------------------------------------------------------------
+
+#: The only moves a cohort makes, each by one service call that logs it.
+COHORT_TRANSITIONS: dict[str, frozenset[str]] = {
+    CohortStatus.FORMING: frozenset({CohortStatus.DIAGNOSTIC}),
+    CohortStatus.DIAGNOSTIC: frozenset({CohortStatus.SUPPORT}),
+    CohortStatus.SUPPORT: frozenset({CohortStatus.FOLLOW_UP}),
+    CohortStatus.FOLLOW_UP: frozenset({CohortStatus.CLOSED}),
+    CohortStatus.CLOSED: frozenset(),
+}
+
+
+class CohortTransitionRefused(SelectionError):
+    pass
+
+
+@transaction.atomic
+def cohort_transition(*, cohort: Cohort, to: str, by: User | None, comment: str = "") -> Cohort:
+    """Move a cohort one step along its workflow, with a log row."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if to not in COHORT_TRANSITIONS[cohort.status]:
+        raise CohortTransitionRefused(
+            f"La cohorte est à l'étape « {cohort.get_status_display()} » : elle ne peut pas "
+            f"passer à « {CohortStatus(to).label} »."
+        )
+    CohortTransition.objects.create(
+        cohort=cohort, from_status=cohort.status, to_status=to, by=by, comment=comment
+    )
+    cohort.status = to
+    cohort.save(update_fields=["status"])
+    return cohort
