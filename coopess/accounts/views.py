@@ -4,6 +4,7 @@ from django.views.decorators.http import require_GET
 from coopess.accounts.models import Role
 from coopess.applications.models import ApplicationAccess
 from coopess.calls.models import Call
+from coopess.diagnostic.permissions import represented_structures
 
 
 @require_GET
@@ -16,6 +17,7 @@ def dashboard(request):
         else []
     )
     applications = ApplicationAccess.objects.filter(user=user).select_related("application")[:20]
+    accompanied = list(represented_structures(user).order_by("pk"))
     return render(
         request,
         "accounts/dashboard.html",
@@ -24,5 +26,6 @@ def dashboard(request):
             "is_officer": user.has_role(Role.OFFICER),
             "managed_calls": managed_calls,
             "applications": applications,
+            "accompanied": accompanied,
         },
     )
