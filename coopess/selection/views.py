@@ -89,7 +89,11 @@ def _reviewers() -> list[User]:
 @require_GET
 def calls(request):
     operators = _require_officer(request.user)
-    rows = Call.objects.filter(operator_id__in=operators).order_by("-opens_at")
+    rows = (
+        Call.objects.filter(operator_id__in=operators)
+        .prefetch_related("cohorts")
+        .order_by("-opens_at")
+    )
     return render(request, "selection/calls.html", {"calls": rows})
 
 
