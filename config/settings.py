@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "coopess.applications",
     "coopess.selection",
     "coopess.diagnostic",
+    "coopess.support",
+    "coopess.privacy",
 ]
 
 MIDDLEWARE = [

@@ -49,6 +49,8 @@ def test_kit_files_exist():
         "coopess-worker.service",
         "coopess-periodic.service",
         "coopess-periodic.timer",
+        "coopess-recover.service",
+        "coopess-recover.timer",
     }
     assert (DEPLOY / "nginx" / "coopess.conf").is_file()
     assert GUIDE.is_file()
@@ -70,7 +72,7 @@ def test_service_units_follow_the_conventions(unit):
         "ReadWritePaths=/var/lib/coopess/media",
     ):
         assert re.search(rf"^{re.escape(line)}$", text, re.M), f"{unit.name}: {line} missing"
-    if unit.name != "coopess-periodic.service":  # a oneshot is retried by its timer
+    if "Type=oneshot" not in text:  # a oneshot is retried by its timer
         assert re.search(r"^Restart=on-failure$", text, re.M)
 
 
@@ -82,6 +84,28 @@ def test_web_unit_runs_gunicorn_as_documented():
     )
     assert exec_start in text.splitlines()
     assert exec_start.removeprefix("ExecStart=") in GUIDE.read_text()
+
+
+def test_the_worker_recovers_its_own_abandoned_tasks_before_starting():
+    """SIGKILL, a crash or a reboot leaves the worker's current task RUNNING: before systemd
+    starts the worker again, its previous tasks (same worker id) go back to the queue."""
+    text = (SYSTEMD / "coopess-worker.service").read_text()
+    exec_start = re.search(r"^ExecStart=.* manage\.py db_worker (.*)$", text, re.M)[1]
+    pre = re.search(r"^ExecStartPre=-.* manage\.py recover_tasks (.*)$", text, re.M)[1]
+    worker_id = re.fullmatch(r"--worker-id (\S+)", exec_start)[1]
+    assert pre == f"--worker-id {worker_id} --wait 60"  # PostgreSQL may be coming back
+    assert "%H" in worker_id  # one per machine
+
+
+def test_recovery_runs_every_five_minutes():
+    service = (SYSTEMD / "coopess-recover.service").read_text()
+    assert re.findall(r"^ExecStart=\S+ manage\.py (\w+)", service, re.M) == [
+        "recover_tasks",
+        "requeue_emails",
+    ]
+    timer = (SYSTEMD / "coopess-recover.timer").read_text()
+    assert "OnCalendar=*-*-* *:00/5:00" in timer.splitlines()
+    assert "Unit=coopess-recover.service" in timer.splitlines()
 
 
 def test_env_example_media_root_is_writable_by_the_units():

@@ -91,6 +91,86 @@ MATRIX: dict[str, dict] = {
     "diagnostic:cohort": STRANGER,
     "diagnostic:start": POST_ONLY,
     "diagnostic:structure": STRANGER,
+    # collective support: the matrix officer works for another DLA, the consultant is not engaged
+    "support:home": SIGNED_IN,
+    "support:cohort": STRANGER,
+    "support:settings": POST_ONLY,
+    "support:engagement": POST_ONLY,
+    "support:consultant_add": POST_ONLY,
+    "support:consultant_remove": POST_ONLY,
+    "support:session_new": STRANGER,
+    "support:session": STRANGER,
+    "support:session_edit": STRANGER,
+    "support:session_ics": STRANGER,
+    "support:structure_session_ics": STRANGER,
+    "support:session_cancel": POST_ONLY,
+    "support:session_record": POST_ONLY,
+    "support:deliverable_add": POST_ONLY,
+    "support:deliverable": STRANGER,
+    "support:deliverable_delete": POST_ONLY,
+    "support:referral_add": POST_ONLY,
+    "support:referral_move": POST_ONLY,
+    "support:officer_structure": STRANGER,
+    "support:officer_dla_referral": POST_ONLY,
+    "support:actors": every(404, anonymous=LOGIN, officer=200),
+    "support:actor": STRANGER,
+    "support:structure": STRANGER,
+    "support:structure_deliverable": STRANGER,
+    "support:structure_dla_request": POST_ONLY,
+    # interviews
+    "diagnostic:interviews": STRANGER,
+    "diagnostic:interview_record": STRANGER,
+    "diagnostic:interview_ics": STRANGER,
+    "diagnostic:interview_slots_publish": POST_ONLY,
+    "diagnostic:interview_deadline": POST_ONLY,
+    "diagnostic:interview_officer_book": POST_ONLY,
+    "diagnostic:interview_officer_move": POST_ONLY,
+    "diagnostic:interview_officer_cancel": POST_ONLY,
+    "diagnostic:interview_book": POST_ONLY,
+    "diagnostic:interview_move": POST_ONLY,
+    "diagnostic:interview_cancel": POST_ONLY,
+    # self-diagnostic, synergy map, decision aid (shared by the cohort, never beyond)
+    "diagnostic:selfdiag_fill": STRANGER,
+    "diagnostic:selfdiag_answers": STRANGER,
+    "diagnostic:synergy": STRANGER,
+    "diagnostic:synergy_svg": STRANGER,
+    "diagnostic:decision_aid": STRANGER,
+    "diagnostic:structure_synergy": STRANGER,
+    "diagnostic:structure_synergy_svg": STRANGER,
+    "diagnostic:structure_decision_aid": STRANGER,
+    # workshop and action plan
+    "diagnostic:workshop": STRANGER,
+    "diagnostic:workshop_update": POST_ONLY,
+    "diagnostic:workshop_cancel": POST_ONLY,
+    "diagnostic:workshop_outcomes": POST_ONLY,
+    "diagnostic:action_add": STRANGER,
+    "diagnostic:action_edit": STRANGER,
+    "diagnostic:action_delete": POST_ONLY,
+    "diagnostic:structure_workshop": STRANGER,
+    "diagnostic:structure_workshop_ics": STRANGER,
+    # synthesis: composed by the cohort's officers, read and answered by its structures
+    "diagnostic:synthesis": STRANGER,
+    "diagnostic:synthesis_create": POST_ONLY,
+    "diagnostic:synthesis_new_version": POST_ONLY,
+    "diagnostic:synthesis_version": STRANGER,
+    "diagnostic:synthesis_circulate": POST_ONLY,
+    "diagnostic:synthesis_pdf": STRANGER,
+    "diagnostic:synthesis_docx": STRANGER,
+    "diagnostic:synthesis_section": STRANGER,
+    "diagnostic:synthesis_section_prepare": POST_ONLY,
+    "diagnostic:synthesis_review": STRANGER,
+    "diagnostic:structure_synthesis_pdf": STRANGER,
+    "diagnostic:structure_synthesis_docx": STRANGER,
+    # personal data: one's own data for everyone signed in; requests for officers and admins
+    "privacy:mine": SIGNED_IN,
+    "privacy:download_json": SIGNED_IN,
+    "privacy:download_pdf": SIGNED_IN,
+    "privacy:erasure": SIGNED_IN,
+    "privacy:requests": every(404, anonymous=LOGIN, officer=200, admin=200),
+    "privacy:request": STRANGER,
+    "privacy:request_export": STRANGER,
+    "privacy:request_accept": POST_ONLY,
+    "privacy:request_refuse": POST_ONLY,
     # allauth
     "account_login": SIGNED_OUT_ONLY,
     "account_signup": SIGNED_OUT_ONLY,
@@ -122,7 +202,13 @@ MATRIX: dict[str, dict] = {
     "admin:logout": every(REDIRECT, admin=405),
     # task results are written by the worker only
     "admin:django_tasks_database_dbtaskresult_add": every(REDIRECT, admin=403),
+    # synthesis versions are written by their services only (transitions, frozen PDF)
+    "admin:diagnostic_synthesisversion_add": every(REDIRECT, admin=403),
     "admin:autocomplete": every(REDIRECT, admin=403),  # 403: no field named in the query
+    # records of personal data: read only, added by the application itself
+    "admin:privacy_personaldataexportlog_add": every(REDIRECT, admin=403),
+    "admin:privacy_erasurerequest_add": every(REDIRECT, admin=403),
+    "admin:privacy_anonymisationrecord_add": every(REDIRECT, admin=403),
     "gestion:login": every(403, anonymous=REDIRECT),
     "gestion:logout": every(REDIRECT, officer=405),
     "gestion:autocomplete": every(REDIRECT, officer=403),
@@ -188,6 +274,7 @@ def context(db):
     from coopess.applications import services
     from tests.applications.helpers import complete_application
     from tests.diagnostic.helpers import make_cohort
+    from tests.support.helpers import matrix_ids as support_matrix_ids
 
     application = complete_application()
     partner = services.partner_invite(
@@ -199,6 +286,10 @@ def context(db):
         "diagnostic_ids": {
             "cohort_id": cohort.cohort.pk,
             "structure_id": cohort.structures[0].pk,
+            "interview_id": _interview(cohort).pk,
+            **_workshop_ids(cohort),
+            **_synthesis_ids(cohort),
+            **support_matrix_ids(cohort),
         },
         "application": application,
         "token": partner.invitation_token,
@@ -207,6 +298,61 @@ def context(db):
             from_email="a@example.org", to="b@example.org", subject="s", body="b"
         ),
     }
+
+
+def _interview(setup):
+    """A booked interview of the matrix cohort (nobody in the matrix may see it)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from coopess.diagnostic.models import Interview, Mode
+
+    starts_at = timezone.now() + dt.timedelta(days=10)
+    return Interview.objects.create(
+        cohort=setup.cohort,
+        officer=setup.officer,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=90),
+        mode=Mode.REMOTE,
+        link="https://visio.example.org/entretien",
+        structure=setup.structures[0],
+        booked_at=timezone.now(),
+    )
+
+
+def _workshop_ids(setup) -> dict:
+    """A workshop and an action of the matrix cohort (nobody in the matrix may see them)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from coopess.diagnostic.models import ActionItem, Mode, Workshop
+
+    starts_at = timezone.now() + dt.timedelta(days=20)
+    workshop = Workshop.objects.create(
+        cohort=setup.cohort,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=3),
+        mode=Mode.IN_PERSON,
+        address="Nantes",
+        organiser=setup.officer,
+    )
+    action = ActionItem.objects.create(cohort=setup.cohort, workshop=workshop, action="Action")
+    return {"workshop_id": workshop.pk, "action_id": action.pk}
+
+
+def _synthesis_ids(setup) -> dict:
+    """A circulating synthesis version of the matrix cohort and one of its sections."""
+    from coopess.diagnostic.models import SynthesisSection, SynthesisVersion
+
+    version = SynthesisVersion.objects.create(
+        cohort=setup.cohort, number=1, status="circulating", created_by=setup.officer
+    )
+    section = SynthesisSection.objects.create(
+        version=version, position=1, key="context", title="Contexte", body="Texte."
+    )
+    return {"version_id": version.pk, "section_id": section.pk}
 
 
 ROUTES = all_routes()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -80,6 +81,19 @@ class Call(models.Model):
     max_total_mb = models.PositiveSmallIntegerField(
         "taille maximale des pièces d'une candidature (Mo)", default=40
     )
+    # Personal data: how long after the end of its purpose an application keeps it (RGPD)
+    retention_not_retained_months = models.PositiveSmallIntegerField(
+        "conservation des candidatures non retenues (mois)", default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Après la décision (ou le retrait, ou la clôture pour un brouillon jamais "
+        "déposé), les données personnelles sont anonymisées passé ce délai.",
+    )  # fmt: skip
+    retention_accompanied_months = models.PositiveSmallIntegerField(
+        "conservation des structures accompagnées (mois)", default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Après le dernier suivi (à défaut la dernière activité de la cohorte terminée), "
+        "les données personnelles sont anonymisées passé ce délai.",
+    )  # fmt: skip
     contact_name = models.CharField("contact : nom", max_length=150)
     contact_role = models.CharField("contact : fonction", max_length=150, blank=True)
     contact_email = models.EmailField("contact : adresse électronique")
@@ -101,6 +115,13 @@ class Call(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(max_structures__gte=1), name="call_accompanies_at_least_one"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    retention_not_retained_months__gte=1, retention_accompanied_months__gte=1
+                ),
+                name="call_retention_at_least_one_month",
+                violation_error_message="Les durées de conservation sont d'au moins un mois.",
             ),
         ]
 

@@ -26,6 +26,8 @@ from coopess.calls.models import (
     MaturityStage,
     SupportStep,
 )
+from coopess.diagnostic.models import InterviewGuideItem, SelfDiagnosticQuestion
+from coopess.diagnostic.services.selfdiag import choices_problem, feeds_problem
 from coopess.selection.models import EligibilityRule, LetterTemplate, ScoringCriterion
 from coopess.selection.services import SelectionError, check_letter_template
 
@@ -164,6 +166,40 @@ class LetterInline(PartInline):
     form = LetterTemplateForm
 
 
+class InterviewGuideInline(TabularPartInline):
+    """The headings the officer fills during each interview of the diagnostic."""
+
+    model = InterviewGuideItem
+
+
+class SelfDiagnosticQuestionForm(forms.ModelForm):
+    """A self-diagnostic question: its choices suit its kind, and it feeds only what its kind
+    can say (a « oui / non » for a flag of the decision aid, the domain grid for the map)."""
+
+    class Meta:
+        model = SelfDiagnosticQuestion
+        fields = ["position", "code", "label", "help_text", "kind", "choices", "required", "feeds"]
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind:
+            problem = choices_problem(kind=kind, choices=data.get("choices"))
+            if problem:
+                self.add_error("choices", problem)
+            problem = feeds_problem(kind=kind, feeds=data.get("feeds") or "")
+            if problem:
+                self.add_error("feeds", problem)
+        return data
+
+
+class SelfDiagnosticInline(PartInline):
+    """The questions of the cooperation self-diagnostic (diagnostic partagé)."""
+
+    model = SelfDiagnosticQuestion
+    form = SelfDiagnosticQuestionForm
+
+
 @admin.register(Call, site=officer_site)
 class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
     list_display = ["title", "edition", "opens_at", "closes_at", "max_structures", "is_published"]
@@ -191,6 +227,10 @@ class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
         ("Cadre", {"fields": ["max_structures", "region_code", "eligible_departements"]}),
         ("Contact", {"fields": ["contact_name", "contact_role", "contact_email", "contact_phone"]}),
         ("Candidatures", {"fields": ["receipt_prefix", "max_file_mb", "max_total_mb"]}),
+        (
+            "Données personnelles (durées de conservation)",
+            {"fields": ["retention_not_retained_months", "retention_accompanied_months"]},
+        ),
     ]
     inlines = [
         SectionInline,
@@ -203,6 +243,8 @@ class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
         RuleInline,
         CriterionInline,
         LetterInline,
+        InterviewGuideInline,
+        SelfDiagnosticInline,
     ]
 
     def get_queryset(self, request):

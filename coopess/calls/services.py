@@ -27,6 +27,7 @@ CALL_FIELDS = (
     "slug", "title", "subtitle", "theme", "summary", "edition", "max_structures", "region_code",
     "eligible_departements", "follow_up_months", "contact_name", "contact_role",
     "contact_email", "contact_phone", "receipt_prefix", "max_file_mb", "max_total_mb",
+    "retention_not_retained_months", "retention_accompanied_months",
 )  # fmt: skip
 
 

@@ -16,6 +16,9 @@ from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
 from coopess.calls.services import call_create_from_data, load_call_data
 from coopess.common.demo_applications import demo_applications, demo_selection
+from coopess.diagnostic.demo import demo_diagnostic
+from coopess.privacy.demo import demo_privacy
+from coopess.support.demo import demo_support
 
 DEMO_STAFF_PASSWORD = "demo-coopess-2026"
 SEED_SLUG = "cooperation-strategique-2023"
@@ -142,6 +145,10 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
         _move_calendar(open_copy, shifted)
     demo_applications(seed_call, open_copy)
     demo_selection(seed_call)
+    # the 2023 cohort's later history, step by step (each step idempotent)
+    demo_diagnostic(seed_call, open_copy)
+    demo_support(seed_call)
+    demo_privacy()
     return ACCOUNTS
 
 

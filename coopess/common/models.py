@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 
 
@@ -44,3 +46,56 @@ class SitePage(models.Model):
 
     def __str__(self) -> str:
         return self.get_slug_display()
+
+
+class OutgoingEmail(models.Model):
+    """One email decided by the application, kept until the worker has sent it (the outbox).
+
+    ``queue_email_message`` writes the row in the transaction that decided the email; the
+    ``deliver_email`` task sends it and marks it sent, holding the row's lock, so a task run
+    twice (a worker killed mid-task and its task re-queued) never sends it twice. Once sent,
+    the message itself (``payload``) is emptied: only the subject and recipients stay, for the
+    operator, until ``requeue_emails`` prunes them.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "à envoyer"
+        SENT = "sent", "envoyé"
+        FAILED = "failed", "abandonné"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(
+        "clé d'unicité",
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Un même courriel demandé deux fois avec la même clé n'est envoyé qu'une fois.",
+    )
+    subject = models.CharField("objet", max_length=998)
+    to = models.TextField("destinataires")
+    payload = models.JSONField("message", default=dict, blank=True)
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    last_error = models.TextField("dernière erreur", blank=True)
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    last_attempt_at = models.DateTimeField("dernière tentative", null=True, blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "courriel sortant"
+        verbose_name_plural = "courriels sortants"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outgoing_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="sent", sent_at__isnull=False)
+                    | (~models.Q(status="sent") & models.Q(sent_at__isnull=True))
+                ),
+                name="outgoing_sent_iff_sent_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

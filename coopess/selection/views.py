@@ -196,6 +196,14 @@ def export(request, slug: str, fmt: str):
     _form, queryset = filtered_applications(call, request.GET)
     queryset = queryset.select_related("maturity_stage").prefetch_related(STRUCTURES_FOR_TABLE)
     filename = f"candidatures-{call.slug}-{timezone.localdate():%Y%m%d}"
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    from coopess.privacy.services import personal_data_export_log
+
+    personal_data_export_log(
+        by=request.user, what=f"Candidatures de l'appel « {call} »", fmt=fmt,
+        rows=queryset.count(), call=call, filters=request.GET.urlencode(),
+    )  # fmt: skip
     if fmt == "csv":
         writer = csv.writer(_Echo(), delimiter=";")
 
