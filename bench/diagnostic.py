@@ -1,0 +1,793 @@
+"""The « diagnostic partagé » pages, the synthesis files and the interview booking race:
+``python bench/diagnostic.py``.
+
+For each database (SQLite, then PostgreSQL): fresh database, production settings, ``migrate``,
+``demo_load`` (its 2023 cohort has a full diagnostic: interviews, self-diagnostics, workshop,
+action plan, synthesis v1 superseded and v2 validated), ``collectstatic``; gunicorn with 2 sync
+workers on 127.0.0.1. Sessions are created server-side (``bench/selection.py`` ``_session``):
+the demo officer (second factor recorded as passed) and a demo representative acting for a
+structure of the 2023 cohort (found through ``ApplicationAccess``).
+
+1. Pages, one sequential client, in turns with the floor ``/sante/``: the officer's cohort page,
+   interview slots, synergy map and its SVG, decision aid, synthesis page; the representative's
+   structure page. Median, p95 and ratio to the floor's p95.
+2. SQL queries per page (Django test client, second request), on the demo cohort and on two
+   fresh cohorts of 5 and 2 structures (test helpers, then the diagnostic services: diagnostic
+   opened, slots published, synthesis v1 circulating and approved by one structure): the counts
+   must not depend on the number of structures.
+3. The synthesis files in-process, in a fresh Django process: PDF (cold first render, then
+   the median of ``--renders`` warm renders) and DOCX (median of ``--renders``).
+4. PostgreSQL only: a booking race over HTTP. The fresh cohort's officer has published slots;
+   ``--clients`` (5) threads, one signed-in representative of a different structure each, book
+   the same slot — the latest open one, « the last slot » — at the same instant (a barrier),
+   ``--rounds`` (20) times. Each round must give exactly one « Votre entretien est réservé »,
+   the others « Ce créneau n'est plus disponible », and no server error; between rounds the
+   officer cancels the winner's interview (without reopening the slot) so that every structure
+   can race again. Run with gunicorn at 2 workers (as for the pages: at most 2 bookings in the
+   database at once), then at 5 (``--race-workers 2,5``: one worker per client, the five
+   conditional UPDATEs really overlap). Exit code 2 when a round or a check fails.
+
+Everything is bounded: a fixed number of requests, socket and subprocess timeouts, an overall
+``--timeout`` (SIGALRM); gunicorn and PostgreSQL are stopped on exit, error, Ctrl-C or SIGTERM.
+Report: ``bench/results/diagnostic-<date>-<time>.md`` (and ``.json``, the raw samples).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import html
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench import harness  # noqa: E402
+
+THIS = Path(__file__).resolve()
+RESULTS_DIR = THIS.parent / "results"
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+FLOOR = "/sante/"
+CALL_SLUG = "bench-diagnostic"
+RACE_STRUCTURES = (2, 2, 1)  # a fresh cohort of 3 applications, 5 structures
+SUCCESS = "Votre entretien est réservé"
+TAKEN = "plus disponible"
+MESSAGE = re.compile(r'<p class="message message-(\w+)">(.*?)</p>', re.S)
+
+
+class Interrupted(Exception):
+    """SIGTERM or the overall time limit: unwind so that every server is stopped."""
+
+
+def raise_interrupted(signum, frame):
+    signal.alarm(0)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def step(message: str) -> None:
+    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+class LoadWatch:
+    """The machine's 1-minute load average, sampled every 5 s in a thread."""
+
+    def __init__(self):
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(os.getloadavg()[0])
+            self._stop.wait(5)
+
+    def __enter__(self) -> LoadWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def describe(self) -> str:
+        if not self.samples:
+            return "n/a"
+        return (
+            f"{min(self.samples):.1f} to {max(self.samples):.1f} "
+            f"(median {statistics.median(self.samples):.1f}, {len(self.samples)} samples)"
+        )
+
+
+def django(env: dict[str, str], *args: str, timeout: int = 600) -> dict:
+    test_env = {**env, "ALLOWED_HOSTS": f"{harness.HOST},testserver"}
+    return harness.django_json(test_env, THIS, "django", *args, timeout=timeout)
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def officer_pages(cohort_id: int) -> list[tuple[str, str]]:
+    base = f"/diagnostic/cohortes/{cohort_id}/"
+    return [
+        ("page de la cohorte", base),
+        ("créneaux d'entretien", base + "entretiens/"),
+        ("carte des synergies", base + "synergies/"),
+        ("carte des synergies, SVG", base + "synergies.svg"),
+        ("aide à la décision", base + "aide-a-la-decision/"),
+        ("synthèse", base + "synthese/"),
+    ]
+
+
+def structure_page(structure_id: int) -> str:
+    return f"/diagnostic/structures/{structure_id}/"
+
+
+def measure_pages(server, pages, n: int, warmup: int, timeout: float) -> dict[str, list[float]]:
+    """``pages``: (path, session key); one request each in turns, ``warmup`` rounds untimed.
+    One client (connection) per session, one request at a time."""
+    clients: dict[str, harness.Client] = {}
+    for _, key in pages:
+        if key not in clients:
+            headers = {**harness.REQUEST_HEADERS, "Cookie": f"{harness.SESSION_COOKIE}={key}"}
+            clients[key] = harness.Client(server.host, server.port, headers=headers)
+            clients[key].connection.timeout = timeout
+    samples: dict[str, list[float]] = {path: [] for path, _ in pages}
+    try:
+        for i in range(warmup + n):
+            for path, key in pages:
+                ms = clients[key].timed_get(path)
+                if i >= warmup:
+                    samples[path].append(ms)
+        return samples
+    finally:
+        for client in clients.values():
+            client.close()
+
+
+def check_pages(server, pages) -> None:
+    """Every page answers 200 itself (no redirect to sign-in or to the second factor)."""
+    for path, key in pages:
+        client = harness.SessionClient(server, key)
+        response = client.get(path)
+        if response.status != 200:
+            raise harness.BenchError(
+                f"GET {path} answered {response.status} {response.location}\n"
+                f"{harness.tail(server.log)}"
+            )
+
+
+# --- The booking race -------------------------------------------------------------------------
+
+
+def _messages(response: harness.Response) -> list[tuple[str, str]]:
+    return [
+        (tag, " ".join(html.unescape(text).split()))
+        for tag, text in MESSAGE.findall(response.text())
+    ]
+
+
+def race(server, fresh: dict, slots: list[int], rounds: int, clients: int) -> dict:
+    """``rounds`` rounds; in each, ``clients`` representatives book ``slots``' last one at once."""
+    cohort_id = fresh["cohort_id"]
+    officer = harness.SessionClient(server, fresh["officer_session"])
+    people = fresh["representatives"][:clients]
+    if len(people) < clients:
+        raise harness.BenchError(f"only {len(people)} structures for {clients} clients")
+    browsers = [harness.SessionClient(server, p["session"]) for p in people]
+    # A first GET each: the CSRF cookie (and the check that each sees its own page).
+    for person, browser in zip(people, browsers, strict=True):
+        response = browser.get(structure_page(person["structure_id"]))
+        if response.status != 200:
+            raise harness.BenchError(f"structure page answered {response.status}")
+    response = officer.get(f"/diagnostic/cohortes/{cohort_id}/entretiens/")
+    if response.status != 200:
+        raise harness.BenchError(f"slots page answered {response.status}")
+    remaining = list(slots)
+    out = {"rounds": [], "server_errors": 0, "anomalies": []}
+    for number in range(1, rounds + 1):
+        target = remaining.pop()  # the latest open slot
+        barrier = threading.Barrier(clients)
+        results: list[dict | None] = [None] * clients
+
+        def attempt(i: int, target=target, barrier=barrier, results=results) -> None:
+            person, browser = people[i], browsers[i]
+            path = structure_page(person["structure_id"]) + "entretien/reserver/"
+            try:
+                barrier.wait(timeout=30)
+                post = browser.post(path, {"slot": str(target)})
+                page = browser.get(structure_page(person["structure_id"]))
+            except (OSError, http.client.HTTPException, threading.BrokenBarrierError) as error:
+                results[i] = {"outcome": "error", "detail": repr(error)}
+                return
+            texts = [text for _, text in _messages(page)]
+            if post.status != 302:
+                outcome = f"HTTP {post.status}"
+            elif any(SUCCESS in t for t in texts):
+                outcome = "booked"
+            elif any(TAKEN in t for t in texts):
+                outcome = "taken"
+            else:
+                outcome = "other"
+            results[i] = {
+                "outcome": outcome,
+                "status": post.status,
+                "ms": post.elapsed_ms,
+                "sent_at": post.sent_at,
+                "messages": texts,
+                "structure_id": person["structure_id"],
+            }
+
+        threads = [threading.Thread(target=attempt, args=(i,), daemon=True) for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=harness.REQUEST_TIMEOUT * 3 + 30)
+        done = [r or {"outcome": "error", "detail": "no answer (thread still running)"}
+                for r in results]  # fmt: skip
+        outcomes = [r["outcome"] for r in done]
+        out["server_errors"] += sum(1 for r in done if r.get("status", 0) >= 500)
+        sent = [r["sent_at"] for r in done if "sent_at" in r]
+        record = {
+            "round": number,
+            "slot": target,
+            "booked": outcomes.count("booked"),
+            "taken": outcomes.count("taken"),
+            "other": len(outcomes) - outcomes.count("booked") - outcomes.count("taken"),
+            "spread_ms": (max(sent) - min(sent)) * 1000 if sent else None,
+            "latencies_ms": [r.get("ms") for r in done],
+            "results": done,
+        }
+        if record["booked"] != 1 or record["taken"] != clients - 1:
+            out["anomalies"].append(
+                f"round {number}: {outcomes} — "
+                + "; ".join(f"{r.get('messages') or r.get('detail')}" for r in done)
+            )
+        out["rounds"].append(record)
+        # Free the winner for the next round: the officer cancels its interview (the slot is
+        # not published again, so the next round's slot is again the last one).
+        if record["booked"] >= 1:
+            cancel = officer.post(
+                f"/diagnostic/cohortes/{cohort_id}/entretiens/{target}/annuler/", {}
+            )
+            page = officer.get(f"/diagnostic/cohortes/{cohort_id}/entretiens/")
+            texts = [text for _, text in _messages(page)]
+            if cancel.status != 302 or not any("Entretien annulé" in t for t in texts):
+                raise harness.BenchError(
+                    f"round {number}: the officer's cancellation answered {cancel.status} "
+                    f"{texts}\n{harness.tail(server.log)}"
+                )
+    log = server.log.read_text(errors="replace")
+    out["tracebacks"] = log.count("Traceback")
+    return out
+
+
+# --- One database -----------------------------------------------------------------------------
+
+
+def bench_database(name: str, args: argparse.Namespace) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="coopess-bench-diag-"))
+    out: dict = {"name": name}
+    try:
+        with harness.database(name, workdir) as db:
+            env = harness.production_env(db.url, workdir)
+            step(f"[{name}] migrate, demo_load, collectstatic")
+            started = time.monotonic()
+            harness.prepare_database(env)
+            out["prepare_s"] = time.monotonic() - started
+            slots_needed = args.rounds * len(args.race_workers) if name == "PostgreSQL" else 0
+            step(f"[{name}] sessions; fresh cohort of 5 structures, {slots_needed} slots")
+            setup = django(env, "setup", str(slots_needed))
+            out["setup"] = setup
+            demo, fresh = setup["demo"], setup["fresh"]
+            officer_demo = [(label, path, demo["officer_session"])
+                            for label, path in officer_pages(demo["cohort_id"])]  # fmt: skip
+            rep_demo = ("espace de la structure (représentant·e)",
+                        structure_page(demo["structure_id"]), demo["representative_session"])  # fmt: skip
+            pages = [*officer_demo, rep_demo, ("plancher", FLOOR, demo["officer_session"])]
+            out["pages"] = [(label, path) for label, path, _ in pages]
+
+            step(f"[{name}] SQL queries per page (Django test client), demo and fresh cohort")
+            queries = {}
+            queries.update(django(env, "count-queries", demo["officer_session"],
+                                  *[p for _, p, _ in officer_demo], FLOOR))  # fmt: skip
+            queries.update(django(env, "count-queries", demo["representative_session"],
+                                  rep_demo[1]))  # fmt: skip
+            out["queries"] = queries
+            fresh_officer = [p for _, p in officer_pages(fresh["cohort_id"])]
+            fresh_rep = structure_page(fresh["representatives"][0]["structure_id"])
+            fresh_queries = django(env, "count-queries", fresh["officer_session"], *fresh_officer)
+            fresh_queries.update(
+                django(env, "count-queries", fresh["representatives"][0]["session"], fresh_rep)
+            )
+            small = fresh["small"]
+            small_officer = [p for _, p in officer_pages(small["cohort_id"])]
+            small_queries = django(env, "count-queries", small["officer_session"], *small_officer)
+            small_queries.update(
+                django(env, "count-queries", small["representative_session"],
+                       structure_page(small["structure_id"]))
+            )  # fmt: skip
+            out["small_queries"] = {
+                label: small_queries[path]
+                for (label, _), path in zip(
+                    [*officer_pages(0), ("rep", "")],
+                    [*small_officer, structure_page(small["structure_id"])],
+                    strict=True,
+                )
+            }
+            out["fresh_queries"] = {
+                label: fresh_queries[path]
+                for (label, _), path in zip(
+                    [*officer_pages(0), ("rep", "")], [*fresh_officer, fresh_rep], strict=True
+                )
+            }
+
+            step(f"[{name}] synthesis PDF and DOCX in a fresh process")
+            out["render"] = django(env, "render", str(demo["validated_version_id"]),
+                                   str(args.renders), timeout=900)  # fmt: skip
+
+            step(f"[{name}] gunicorn -w {args.workers}: {args.warmup} warm-up + "
+                 f"{args.requests} timed requests per page, in turns")  # fmt: skip
+            with harness.start_gunicorn(env, workdir, workers=args.workers) as server:
+                check_pages(server, [(p, k) for _, p, k in pages])
+                samples = measure_pages(
+                    server, [(p, k) for _, p, k in pages], args.requests, args.warmup,
+                    args.client_timeout,
+                )  # fmt: skip
+            out["samples"] = samples
+            out["summaries"] = {p: harness.summarize(s) for p, s in samples.items()}
+
+            if name == "PostgreSQL":
+                out["races"] = []
+                slots = fresh["slots"]
+                for index, workers in enumerate(args.race_workers):
+                    mine = slots[index * args.rounds : (index + 1) * args.rounds]
+                    step(f"[{name}] booking race: gunicorn -w {workers}, {args.rounds} rounds "
+                         f"of {args.clients} clients")  # fmt: skip
+                    with harness.start_gunicorn(env, workdir, workers=workers) as server:
+                        result = race(server, fresh, mine, args.rounds, args.clients)
+                    result["workers"] = workers
+                    result["database"] = django(env, "race-check", str(fresh["cohort_id"]))
+                    out["races"].append(result)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return out
+
+
+# --- Report -----------------------------------------------------------------------------------
+
+
+def fmt(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def report(results, args, machine, load, started, elapsed) -> str:
+    rows = []
+    query_rows = []
+    render_rows = []
+    race_rows = []
+    messages_seen = []
+    verdicts = []
+    for r in results:
+        name = r["name"]
+        floor = r["summaries"][FLOOR]
+        for label, path in r["pages"]:
+            s = r["summaries"][path]
+            shown = re.sub(r"/(cohortes|structures)/\d+/", r"/\1/<id>/", path)
+            rows.append([name, f"{label} `{shown}`", fmt(s.median), fmt(s.p95),
+                         f"{s.median / floor.median:.1f}", f"{s.p95 / floor.p95:.1f}",
+                         str(r["queries"][path])])  # fmt: skip
+        demo = r["setup"]["demo"]
+        fresh_q = r["fresh_queries"]
+        for (label, path), fresh_label in zip(
+            [*officer_pages(0), ("espace de la structure", "")],
+            [*[lab for lab, _ in officer_pages(0)], "rep"],
+            strict=True,
+        ):
+            demo_path = (
+                structure_page(demo["structure_id"]) if fresh_label == "rep"
+                else path.replace("/0/", f"/{demo['cohort_id']}/")
+            )  # fmt: skip
+            query_rows.append(
+                [name, label, str(r["queries"][demo_path]), str(fresh_q[fresh_label]),
+                 str(r["small_queries"][fresh_label])]
+            )  # fmt: skip
+        x = r["render"]
+        render_rows.append([name, "PDF, premier rendu (processus neuf)", fmt(x["pdf_cold_ms"]),
+                            f"{x['pdf_bytes'] / 1024:.0f}"])  # fmt: skip
+        render_rows.append([name, f"PDF, médiane de {len(x['pdf_warm_ms'])} rendus suivants",
+                            fmt(statistics.median(x["pdf_warm_ms"])),
+                            f"{x['pdf_bytes'] / 1024:.0f}"])  # fmt: skip
+        render_rows.append([name, f"DOCX, médiane de {len(x['docx_ms'])}",
+                            fmt(statistics.median(x["docx_ms"])),
+                            f"{x['docx_bytes'] / 1024:.0f}"])  # fmt: skip
+        for race_result in r.get("races", []):
+            rounds = race_result["rounds"]
+            ok = sum(1 for x in rounds if x["booked"] == 1 and x["taken"] == args.clients - 1)
+            spreads = [x["spread_ms"] for x in rounds if x["spread_ms"] is not None]
+            latencies = [ms for x in rounds for ms in x["latencies_ms"] if ms is not None]
+            db = race_result["database"]
+            race_rows.append([
+                name, str(race_result["workers"]), str(len(rounds)),
+                f"{ok} / {len(rounds)}",
+                str(sum(x["booked"] for x in rounds)), str(sum(x["taken"] for x in rounds)),
+                str(sum(x["other"] for x in rounds)),
+                f"{race_result['server_errors']} / {race_result['tracebacks']}",
+                f"{statistics.median(spreads):.1f} / {max(spreads):.1f}" if spreads else "–",
+                f"{statistics.median(latencies):.0f} / {harness.percentile(latencies, 95):.0f}",
+                f"{db['booked_then_cancelled']} / {db['live_booked']} / "
+                f"{db['max_live_per_structure']}",
+            ])  # fmt: skip
+            said = Counter(
+                m for x in rounds for res in x["results"] for m in res.get("messages", [])
+            )
+            messages_seen.append(
+                f"- {name}, {race_result['workers']} workers: "
+                + "; ".join(f"{n} × « {m} »" for m, n in said.most_common())
+            )
+            verdicts.append(
+                f"- {name}, race with {race_result['workers']} workers: {ok}/{len(rounds)} rounds "
+                f"with exactly one booking and {args.clients - 1} « plus disponible »; "
+                f"{race_result['server_errors']} server errors, {race_result['tracebacks']} "
+                f"tracebacks in the log."
+                + ("" if not race_result["anomalies"] else
+                   " ANOMALIES: " + " | ".join(race_result["anomalies"][:5]))
+            )  # fmt: skip
+        same = r["fresh_queries"] == r["small_queries"]
+        verdicts.append(
+            f"- {name}: SQL queries per page "
+            + ("identical" if same else "DIFFERENT")
+            + f" on fresh cohorts of {r['setup']['fresh']['structures']} and "
+            f"{r['setup']['fresh']['small']['structures']} structures; the demo cohort "
+            f"({demo['structures']} structures, full history) in the table."
+        )
+    table = harness.markdown_table(
+        ["base", "page", "médiane ms", "p95 ms", "médiane / plancher", "p95 / plancher",
+         "requêtes SQL"], rows)  # fmt: skip
+    queries_table = harness.markdown_table(
+        [
+            "base",
+            "page",
+            "cohorte de démo (5 structures, diagnostic complet)",
+            "cohorte neuve, 5 structures ¹",
+            "cohorte neuve, 2 structures ¹",
+        ],
+        query_rows,
+    )
+    render_table = harness.markdown_table(["base", "rendu", "ms", "Ko"], render_rows)
+    race_table = harness.markdown_table(
+        ["base", "workers", "manches", "manches correctes", "réservé", "« plus disponible »",
+         "autre", "5xx / traces", "écart des envois ms (médiane / max)",
+         "latence POST ms (médiane / p95)", "base : réservés puis annulés / vivants / max par structure"],
+        race_rows,
+    ) if race_rows else "(race not run)"  # fmt: skip
+    machine_lines = "\n".join(f"- {k}: {v}" for k, v in machine.items())
+    conditions = (
+        f"gunicorn `config.wsgi`, {args.workers} sync workers, production settings, demo data "
+        f"(`demo_load`); sessions created server-side (demo officer with the second factor "
+        f"recorded; a demo representative of a 2023 cohort structure); one sequential client, "
+        f"{args.warmup} warm-up then {args.requests} timed requests per page, pages in turns "
+        f"with the floor `/sante/` (sent with the officer's session). Queries: Django test "
+        f"client, second request. Renders: `synthesis_pdf` / `synthesis_docx` of the validated "
+        f"v2 in a fresh Django process. Race: {args.clients} threads released by a barrier, "
+        f"one signed-in representative each, POST `…/entretien/reserver/` for the same (latest "
+        f"open) slot, then GET of their page to read the message; {args.rounds} rounds."
+    )
+    return (
+        f"# Benchmark `diagnostic` — {started:%Y-%m-%d %H:%M %z}\n\n{conditions}\n\n"
+        f"Machine:\n{machine_lines}\n- Load average (1 min) during the run: {load}\n\n"
+        f"## Pages\n\n{table}\n\n## SQL queries: demo cohort vs a fresh cohort\n\n"
+        f"{queries_table}\n\n¹ diagnostic opened, slots published, synthesis v1 circulating and "
+        f"approved by one structure (the demo's: v1 superseded, v2 validated, past interviews)."
+        f"\n\n## Synthesis files (in-process)\n\n{render_table}\n\n"
+        f"## Booking race (PostgreSQL)\n\n{race_table}\n\n"
+        f"Messages read by the clients after their POST:\n" + "\n".join(messages_seen) + "\n\n"
+        "Verdicts:\n" + "\n".join(verdicts) + f"\n\nRun time: {elapsed:.0f} s.\n"
+    )
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per page first")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for the pages")
+    parser.add_argument("--renders", type=int, default=5, help="warm PDF and DOCX renders")
+    parser.add_argument("--rounds", type=int, default=20, help="booking race rounds")
+    parser.add_argument("--clients", type=int, default=5, help="concurrent bookers (≤ 5)")
+    parser.add_argument(
+        "--race-workers", default="2,5", help="gunicorn workers for the race, comma-separated"
+    )
+    parser.add_argument("--client-timeout", type=float, default=30)
+    parser.add_argument("--timeout", type=int, default=1800, help="overall limit in seconds")
+    parser.add_argument("--output", type=Path, help="results file (default: bench/results/)")
+    args = parser.parse_args(argv)
+    args.databases = [d.strip().lower() for d in args.databases.split(",") if d.strip()]
+    if not args.databases or set(args.databases) - set(DATABASES):
+        parser.error(f"--databases: choose among {', '.join(DATABASES)}")
+    try:
+        args.race_workers = [int(w) for w in args.race_workers.split(",") if w.strip()]
+    except ValueError:
+        parser.error("--race-workers: integers, comma-separated")
+    if not args.race_workers or not all(1 <= w <= 16 for w in args.race_workers):
+        parser.error("--race-workers must be 1..16")
+    if not 1 <= args.requests <= 10_000 or not 0 <= args.warmup <= 10_000:
+        parser.error("--requests must be 1..10000, --warmup 0..10000")
+    if not 1 <= args.renders <= 50 or not 1 <= args.rounds <= 200:
+        parser.error("--renders must be 1..50, --rounds 1..200")
+    if not 2 <= args.clients <= sum(RACE_STRUCTURES):
+        parser.error(f"--clients must be 2..{sum(RACE_STRUCTURES)}")
+    if not 1 <= args.workers <= 16 or not 1 <= args.client_timeout <= 600:
+        parser.error("--workers must be 1..16, --client-timeout 1..600")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, raise_interrupted)
+    signal.signal(signal.SIGALRM, raise_interrupted)
+    signal.alarm(args.timeout)
+    machine = harness.machine_info()
+    started = dt.datetime.now().astimezone()
+    results = []
+    try:
+        with LoadWatch() as load:
+            for key in args.databases:
+                name = DATABASES[key]
+                if name == "PostgreSQL" and not harness.postgres_available():
+                    raise harness.BenchError(f"PostgreSQL binaries not found in {harness.PG_BIN}")
+                results.append(bench_database(name, args))
+    except KeyboardInterrupt:
+        print("\nInterrupted: servers stopped.", file=sys.stderr)
+        return 130
+    except Interrupted as error:
+        print(f"\nStopped by {error}: servers stopped.", file=sys.stderr)
+        return 1
+    except (harness.BenchError, OSError, http.client.HTTPException) as error:
+        print(f"\nBenchmark failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        signal.alarm(0)
+    elapsed = (dt.datetime.now().astimezone() - started).total_seconds()
+    machine["Load average at the end (1, 5, 15 min)"] = " ".join(
+        f"{x:.2f}" for x in os.getloadavg()
+    )
+    text = report(results, args, machine, load.describe(), started, elapsed)
+    print()
+    print(text)
+    output = args.output or RESULTS_DIR / f"diagnostic-{started:%Y-%m-%d-%H%M}.md"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    raw = {
+        "started": started.isoformat(),
+        "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "machine": machine,
+        "load_samples": load.samples,
+        "results": [
+            {k: v for k, v in r.items() if k != "summaries"}
+            | {"summaries": {p: vars(s) for p, s in r["summaries"].items()}}
+            for r in results
+        ],
+    }
+    output.with_suffix(".json").write_text(json.dumps(raw, indent=1, default=str), "utf-8")
+    print(f"Written to {output} (raw samples: {output.with_suffix('.json').name})")
+    bad = any(
+        race["anomalies"] or race["server_errors"] or race["tracebacks"]
+        for r in results
+        for race in r.get("races", [])
+    )
+    return 2 if bad else 0
+
+
+# --- Django side (subprocess, DJANGO_SETTINGS_MODULE=config.settings) ---------------------------
+
+
+def _django_main(argv: list[str]) -> None:
+    import django
+
+    django.setup()
+    action, *rest = argv
+    if action == "setup":
+        result = _setup(int(rest[0]))
+    elif action == "count-queries":
+        from bench.selection import _count_queries
+
+        result = _count_queries(rest[0], rest[1:])
+    elif action == "render":
+        result = _render(int(rest[0]), int(rest[1]))
+    elif action == "race-check":
+        result = _race_check(int(rest[0]))
+    else:
+        raise SystemExit(f"unknown action {action!r}")
+    print(json.dumps(result))
+
+
+def _setup(slots: int) -> dict:
+    """Sessions on the demo's 2023 cohort; a fresh cohort of 5 structures with ``slots``
+    published slots and a session for its officer and each structure's account."""
+    from django.utils import timezone
+
+    from bench.selection import _session
+    from coopess.applications.models import ApplicationAccess
+    from coopess.diagnostic.demo import DEMO_OFFICER
+    from coopess.diagnostic.models import (
+        Mode,
+        ReviewVerdict,
+        SynthesisStatus,
+        SynthesisVersion,
+    )
+    from coopess.diagnostic.permissions import cohort_structures
+    from coopess.diagnostic.services.cohort import diagnostic_start
+    from coopess.diagnostic.services.interviews import Place, slots_publish
+    from coopess.diagnostic.services.synthesis import (
+        synthesis_circulate,
+        synthesis_create,
+        synthesis_review,
+    )
+    from coopess.selection.models import Cohort
+    from tests.applications.helpers import open_call
+    from tests.diagnostic.helpers import make_cohort
+
+    # The demo: the 2023 cohort (the one whose synthesis v2 is validated).
+    validated = (
+        SynthesisVersion.objects.filter(status=SynthesisStatus.VALIDATED)
+        .select_related("cohort")
+        .order_by("pk")
+        .first()
+    )
+    if validated is None:
+        raise SystemExit("demo_load made no validated synthesis: no 2023 diagnostic to measure")
+    cohort = validated.cohort
+    structures = list(cohort_structures(cohort))
+    accesses = list(
+        ApplicationAccess.objects.filter(structure__in=structures)
+        .select_related("user")
+        .order_by("structure_id", "pk")
+    )
+    if not accesses:
+        raise SystemExit("no account acts for a structure of the demo's 2023 cohort")
+    preferred = [a for a in accesses if a.user.email in ("lea.dubois@example.org",)]
+    access = (preferred or accesses)[0]
+    demo = {
+        "cohort_id": cohort.pk,
+        "cohort_status": cohort.status,
+        "call": cohort.call.slug,
+        "structures": len(structures),
+        "versions": list(cohort.syntheses.order_by("number").values_list("number", "status")),
+        "validated_version_id": validated.pk,
+        "officer_session": _session(DEMO_OFFICER)["session"],
+        "representative": access.user.email,
+        "structure_id": access.structure_id,
+        "representative_session": _session(access.user.email)["session"],
+    }
+
+    # A fresh cohort of 5 structures, its diagnostic opened and slots published by services.
+    call = open_call(slug=CALL_SLUG, receipt_prefix="BDIAG")
+    setup = make_cohort(call, applications=RACE_STRUCTURES, seed=91)
+    diagnostic_start(cohort=setup.cohort, by=setup.officer)
+    published = []
+    day = timezone.localdate() + dt.timedelta(days=30)
+    slots = max(slots, 3)
+    while len(published) < slots:
+        count = min(10, slots - len(published))
+        published += slots_publish(
+            cohort=setup.cohort, officer=setup.officer, day=day, start=dt.time(9, 0),
+            place=Place(mode=Mode.IN_PERSON, address="3 rue des Coopératives, Nantes"),
+            count=count, minutes=30,
+        )  # fmt: skip
+        day += dt.timedelta(days=1)
+    # A smaller fresh cohort (2 structures, 3 slots): the query counts must be the same.
+    small = make_cohort(call, applications=(1, 1), seed=92)
+    diagnostic_start(cohort=small.cohort, by=small.officer)
+    slots_publish(
+        cohort=small.cohort, officer=small.officer, day=day, start=dt.time(9, 0),
+        place=Place(mode=Mode.IN_PERSON, address="3 rue des Coopératives, Nantes"),
+        count=3, minutes=30,
+    )  # fmt: skip
+    # Both fresh cohorts get a synthesis v1 circulating, approved by their first structure:
+    # the synthesis page then lists reviews and pending structures, whose count differs.
+    for one in (setup, small):
+        version = synthesis_create(cohort=one.cohort, by=one.officer)
+        version = synthesis_circulate(version=version, by=one.officer)
+        first = one.structures[0]
+        synthesis_review(
+            version=version, structure=first, by=one.person(first), verdict=ReviewVerdict.APPROVED
+        )
+    fresh_cohort = Cohort.objects.get(pk=setup.cohort.pk)
+    fresh = {
+        "cohort_id": fresh_cohort.pk,
+        "cohort_status": fresh_cohort.status,
+        "structures": len(setup.structures),
+        "officer_session": _session(setup.officer.email)["session"],
+        "slots": [s.pk for s in sorted(published, key=lambda s: s.starts_at)],
+        "representatives": [
+            {
+                "structure_id": s.pk,
+                "email": setup.person(s).email,
+                "session": _session(setup.person(s).email)["session"],
+            }
+            for s in setup.structures
+        ],
+    }
+    fresh["small"] = {
+        "cohort_id": small.cohort.pk,
+        "structures": len(small.structures),
+        "officer_session": _session(small.officer.email)["session"],
+        "structure_id": small.structures[0].pk,
+        "representative_session": _session(small.person(small.structures[0]).email)["session"],
+    }
+    return {"demo": demo, "fresh": fresh}
+
+
+def _render(version_id: int, n: int) -> dict:
+    """Synthesis PDF: first render in this fresh process, then ``n`` more; DOCX ``n`` times."""
+    from coopess.diagnostic.models import SynthesisVersion
+    from coopess.diagnostic.synthesis_render import synthesis_docx, synthesis_pdf
+
+    def load():
+        return SynthesisVersion.objects.select_related("cohort", "cohort__call").get(pk=version_id)
+
+    start = time.perf_counter()
+    pdf = synthesis_pdf(load())
+    cold = (time.perf_counter() - start) * 1000
+    warm = []
+    for _ in range(n):
+        start = time.perf_counter()
+        pdf = synthesis_pdf(load())
+        warm.append((time.perf_counter() - start) * 1000)
+    docx_ms = []
+    for _ in range(n):
+        start = time.perf_counter()
+        docx = synthesis_docx(load())
+        docx_ms.append((time.perf_counter() - start) * 1000)
+    if not pdf.startswith(b"%PDF") or not docx.startswith(b"PK"):
+        raise SystemExit("the synthesis files are not a PDF and a DOCX")
+    return {
+        "pdf_cold_ms": cold,
+        "pdf_warm_ms": warm,
+        "pdf_bytes": len(pdf),
+        "docx_ms": docx_ms,
+        "docx_bytes": len(docx),
+    }
+
+
+def _race_check(cohort_id: int) -> dict:
+    """What the database holds after the race."""
+    from django.db.models import Count
+
+    from coopess.diagnostic.models import Interview, MeetingStatus
+
+    interviews = Interview.objects.filter(cohort_id=cohort_id)
+    live = interviews.filter(status=MeetingStatus.PLANNED, structure__isnull=False)
+    per_structure = live.values("structure_id").annotate(n=Count("id"))
+    return {
+        "booked_then_cancelled": interviews.filter(
+            status=MeetingStatus.CANCELLED, structure__isnull=False
+        ).count(),
+        "live_booked": live.count(),
+        "max_live_per_structure": max((row["n"] for row in per_structure), default=0),
+        "open_slots": interviews.filter(
+            status=MeetingStatus.PLANNED, structure__isnull=True
+        ).count(),
+    }
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "django":
+        with contextlib.suppress(BrokenPipeError):
+            _django_main(sys.argv[2:])
+    else:
+        sys.exit(main())
