@@ -72,6 +72,7 @@ class BenchError(RuntimeError):
 class Database:
     name: str  # "SQLite" or "PostgreSQL"
     url: str
+    directory: Path | None = None  # the PostgreSQL cluster's, for ``pause_postgres``
 
 
 def postgres_available() -> bool:
@@ -100,6 +101,52 @@ def stop_postgres(directory: Path, timeout: int = 120) -> None:
     )  # fmt: skip
 
 
+def _as_postgres(command: list[str]) -> list[str]:
+    """The cluster belongs to ``postgres`` when we are root (see scripts/pg_throwaway.sh)."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def postgres_server_stop(directory: Path, timeout: int = 60) -> float:
+    """Stop a throwaway cluster (``pg_ctl stop -m fast``: sessions cut, like a crash for the
+    clients); returns the seconds it took."""
+    start = time.monotonic()
+    result = subprocess.run(
+        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(directory / "data"), "-m", "fast",
+                      "-w", "-t", str(timeout), "stop"]),
+        capture_output=True, text=True, timeout=timeout + 10,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise BenchError(f"pg_ctl stop failed:\n{result.stdout}{result.stderr}")
+    return time.monotonic() - start
+
+
+def postgres_server_start(directory: Path, timeout: int = 60) -> float:
+    """Start again a cluster stopped by ``postgres_server_stop``, with the options (port,
+    socket directory, settings) of its previous start, read from ``postmaster.opts``."""
+    import shlex
+
+    opts = shlex.split((directory / "data" / "postmaster.opts").read_text())
+    options = []
+    skip = False
+    for word in opts[1:]:  # the postgres binary first
+        if skip:
+            skip = False
+        elif word == "-D":
+            skip = True  # pg_ctl passes the data directory itself
+        else:
+            options.append(word)
+    start = time.monotonic()
+    result = subprocess.run(
+        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(directory / "data"), "-l",
+                      str(directory / "server.log"), "-w", "-t", str(timeout),
+                      "-o", shlex.join(options), "start"]),
+        capture_output=True, text=True, timeout=timeout + 10,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise BenchError(f"pg_ctl start failed:\n{result.stdout}{result.stderr}")
+    return time.monotonic() - start
+
+
 @contextlib.contextmanager
 def database(name: str, workdir: Path) -> Iterator[Database]:
     """A fresh, empty database of kind ``name`` ("SQLite" or "PostgreSQL"), removed on exit."""
@@ -112,7 +159,7 @@ def database(name: str, workdir: Path) -> Iterator[Database]:
     pg_dir = Path(tempfile.mkdtemp(prefix="coopess-bench-pg-"))
     try:
         url = start_postgres(pg_dir)
-        yield Database(name, url)
+        yield Database(name, url, pg_dir)
     finally:
         # Also after a failed or interrupted start: stopping a cluster that is not up is a no-op.
         stop_postgres(pg_dir)
@@ -571,8 +618,299 @@ def tail(path: Path, lines: int = 40) -> str:
     return _tail(path, lines)
 
 
+class Supervised:
+    """A long-running process kept alive as systemd's ``Restart=on-failure`` does: when it
+    exits with an error (or a signal), ``pre`` runs (``ExecStartPre=``, failure ignored) and
+    the process starts again ``restart_delay`` seconds later. ``kill()`` sends SIGKILL to the
+    current process (to test what survives). Every start and exit is recorded in ``events``.
+    Use through ``supervised_process``."""
+
+    def __init__(self, command, env, log: Path, *, pre=None, restart_delay: float = 5.0):
+        import threading
+
+        self.command, self.env, self.log, self.pre = command, env, log, pre
+        self.restart_delay = restart_delay
+        self.events: list[tuple[float, str]] = []
+        self.process: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _start(self) -> None:
+        if self.pre:
+            with self.log.open("ab") as log_file:
+                subprocess.run(
+                    self.pre, env=self.env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, timeout=COMMAND_TIMEOUT, check=False,
+                )  # fmt: skip
+        with self.log.open("ab") as log_file:
+            process = subprocess.Popen(
+                self.command, env=self.env, cwd=REPO, stdin=subprocess.DEVNULL,
+                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        with self._lock:
+            self.process = process
+        self.events.append((time.time(), f"started (pid {process.pid})"))
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._start()
+            code = self.process.wait()
+            if self._stopping.is_set():
+                break
+            self.events.append((time.time(), f"exited ({code})"))
+            if code == 0:
+                break  # Restart=on-failure: a clean exit stays stopped
+            self._stopping.wait(self.restart_delay)
+
+    @property
+    def restarts(self) -> int:
+        return max(0, sum(1 for _, e in self.events if e.startswith("started")) - 1)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> int:
+        """SIGKILL the running process (and its group); returns its pid."""
+        with self._lock:
+            process = self.process
+        if process is None or process.poll() is not None:
+            raise BenchError("the supervised process is not running")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        self.events.append((time.time(), f"killed (pid {process.pid}, SIGKILL)"))
+        return process.pid
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            process = self.process
+        if process is not None:
+            _stop_process_group(process)
+        self._thread.join(timeout=30)
+
+
+@contextlib.contextmanager
+def supervised_process(
+    command: list[str], env: dict[str, str], log: Path, *, pre=None, restart_delay: float = 5.0
+) -> Iterator[Supervised]:
+    """``Supervised`` started, and stopped (SIGTERM then SIGKILL to its group) on exit."""
+    supervised = Supervised(command, env, log, pre=pre, restart_delay=restart_delay)
+    supervised._thread.start()
+    deadline = time.monotonic() + 10
+    while supervised.process is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield supervised
+    finally:
+        supervised.stop()
+
+
+def integrity(env: dict[str, str], call_id: int, *, wait_drained: float = 0) -> dict:
+    """What the database holds after a run, once the task queue is drained (no READY nor
+    RUNNING task) or ``wait_drained`` seconds have passed: applications of call ``call_id``
+    and their receipts, tasks, outbox emails, and every broken invariant (``violations``):
+    a half-submitted application, a transition or task missing or doubled, a receipt number
+    skipped or given twice, an email sent twice. See ``_django_integrity``."""
+    return django_json(
+        env, Path(__file__).resolve(), "django", "integrity", str(call_id), str(wait_drained),
+        timeout=int(wait_drained) + COMMAND_TIMEOUT,
+    )  # fmt: skip
+
+
+def _django_integrity(call_id: int, wait_drained: float) -> dict:
+    from collections import Counter
+
+    from django.db.models import Count, Q
+    from django_tasks_db.models import DBTaskResult
+
+    from coopess.applications.models import (
+        Application,
+        ApplicationTransition,
+        Attachment,
+        ReceiptCounter,
+    )
+    from coopess.applications.receipts import recipients_of
+    from coopess.common.models import DemoEmail, OutgoingEmail
+
+    deadline = time.monotonic() + wait_drained
+    while True:
+        pending = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).count()
+        if pending == 0 or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    violations: list[str] = []
+    applications = Application.objects.filter(call_id=call_id)
+    statuses = dict(applications.values_list("status").annotate(n=Count("id")))
+    half = applications.filter(
+        (Q(status="draft") & (Q(receipt_number__isnull=False) | Q(submitted_at__isnull=False)))
+        | (Q(status="submitted") & (Q(receipt_number__isnull=True) | Q(submitted_at__isnull=True)))
+    )
+    violations += [f"half-submitted application {a.public_id} ({a.status})" for a in half]
+    submitted = list(
+        applications.filter(submitted_at__isnull=False).prefetch_related(
+            "structures__representatives", "accesses__user"
+        )
+    )
+    transitions = Counter(
+        ApplicationTransition.objects.filter(
+            application__call_id=call_id, to_status="submitted"
+        ).values_list("application_id", flat=True)
+    )
+    for application in submitted:
+        if transitions[application.pk] != 1:
+            violations.append(
+                f"{application.receipt_number}: {transitions[application.pk]} transitions to "
+                "submitted (expected 1)"
+            )
+    drafts_with_transition = applications.filter(status="draft", pk__in=list(transitions))
+    violations += [
+        f"draft {a.public_id} has a submission transition" for a in drafts_with_transition
+    ]
+    numbers = [a.receipt_number for a in submitted]
+    if len(set(numbers)) != len(numbers):
+        violations.append("a receipt number was given twice")
+    sequence = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+    if sequence != list(range(1, len(sequence) + 1)):
+        violations.append(f"receipt numbers not consecutive: {sequence[:5]}…{sequence[-5:]}")
+    counters = sum(ReceiptCounter.objects.filter(call_id=call_id).values_list("last", flat=True))
+    if counters != len(submitted):
+        violations.append(f"receipt counter at {counters} for {len(submitted)} submissions")
+
+    # Tasks: one receipt and one screening per submission, each run once.
+    tasks = Counter(
+        (t.task_path.rsplit(".", 1)[-1], t.status)
+        for t in DBTaskResult.objects.only("task_path", "status")
+    )
+    per_application: dict[str, Counter] = {}
+    reruns: Counter = Counter()
+    receipt_returns: dict[int, object] = {}
+    for t in DBTaskResult.objects.filter(
+        task_path__in=[
+            "coopess.applications.tasks.send_receipt",
+            "coopess.selection.tasks.screen_application",
+        ]
+    ):
+        name = t.task_path.rsplit(".", 1)[-1]
+        application_id = (t.args_kwargs.get("args") or [None])[0]
+        per_application.setdefault(name, Counter())[application_id] += 1
+        if len(t.worker_ids) > 1:
+            reruns[name] += 1
+        if name == "send_receipt":
+            receipt_returns[application_id] = t.return_value
+    receipts = Counter(
+        Attachment.objects.filter(application__call_id=call_id, is_receipt=True).values_list(
+            "application_id", flat=True
+        )
+    )
+    demo_subjects = Counter(DemoEmail.objects.values_list("subject", flat=True))
+    outbox_subjects = Counter(OutgoingEmail.objects.values_list("subject", flat=True))
+    receipt_emails = {"demo_mailbox": 0, "outbox": 0, "returned": 0, "expected": 0}
+    for application in submitted:
+        label = application.receipt_number
+        for name in ("send_receipt", "screen_application"):
+            n = per_application.get(name, Counter())[application.pk]
+            if n != 1:
+                violations.append(f"{label}: {n} {name} task(s) (expected 1)")
+        if receipts[application.pk] != 1:
+            violations.append(f"{label}: {receipts[application.pk]} receipt PDF(s) (expected 1)")
+        expected = len(recipients_of(application))
+        subject = f"[CoopESS] Récépissé de votre candidature {label}"
+        receipt_emails["expected"] += expected
+        receipt_emails["demo_mailbox"] += demo_subjects[subject]
+        receipt_emails["outbox"] += outbox_subjects[subject]
+        returned = receipt_returns.get(application.pk)
+        receipt_emails["returned"] += returned if isinstance(returned, int) else 0
+        # The receipt's emails: through the outbox (one row per recipient) or sent by the task
+        # itself (its return value); in the demo mailbox, one per recipient either way.
+        if outbox_subjects[subject] not in (0, expected):
+            violations.append(f"{label}: {outbox_subjects[subject]} receipt emails in the outbox")
+        if demo_subjects and demo_subjects[subject] != expected:
+            violations.append(
+                f"{label}: {demo_subjects[subject]} receipt emails delivered (expected {expected})"
+            )
+    # Every outbox email delivered once (the demo mailbox keeps what was delivered).
+    outbox = dict(OutgoingEmail.objects.values_list("status").annotate(n=Count("id")))
+    attempts = Counter(OutgoingEmail.objects.values_list("attempts", flat=True))
+    if demo_subjects:
+        for subject, n in outbox_subjects.items():
+            if demo_subjects[subject] != n:
+                violations.append(f"« {subject} »: queued {n}, delivered {demo_subjects[subject]}")
+    return {
+        "drained": not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists(),
+        "statuses": statuses,
+        "submitted": [
+            {"public_id": str(a.public_id), "receipt_number": a.receipt_number} for a in submitted
+        ],
+        "tasks": {f"{name} {status}": n for (name, status), n in sorted(tasks.items())},
+        "reruns": dict(reruns),
+        "receipts": sum(receipts.values()),
+        "receipt_emails": receipt_emails,
+        "outbox": outbox,
+        "outbox_attempts": {str(k): v for k, v in sorted(attempts.items())},
+        "demo_emails": sum(demo_subjects.values()),
+        "violations": violations,
+        "failed_tasks": [
+            f"{t.task_path}: {t.exception_class_path} {t.traceback[-300:]}"
+            for t in DBTaskResult.objects.filter(status="FAILED")[:5]
+        ],
+    }
+
+
+def officer_session(env: dict[str, str], *, call_id: int, n: int = 1) -> list[str]:
+    """``n`` officers of the DLA that runs call ``call_id``, each signed in with their second
+    factor (TOTP) passed: their session keys (cookie ``__Secure-sessionid``)."""
+    result = django_json(env, Path(__file__).resolve(), "django", "officers", str(call_id), str(n))
+    return result["sessions"]
+
+
+def _django_officers(call_id: int, n: float) -> dict:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from coopess.accounts.models import Role, RoleAssignment, User
+    from coopess.calls.models import Call
+
+    call = Call.objects.select_related("operator").get(pk=call_id)
+    sessions = []
+    for i in range(int(n)):
+        email = f"bench-officer-{call_id}-{i}@example.org"
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email, first_name="Chargée", last_name=f"Banc {i}"
+        )
+        RoleAssignment.objects.get_or_create(
+            user=user, role=Role.OFFICER, organisation=call.operator
+        )
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, generate_totp_secret())
+        store = SessionStore()
+        store["_auth_user_id"] = str(user.pk)
+        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        store["_auth_user_hash"] = user.get_session_auth_hash()
+        store["account_authentication_methods"] = [
+            {"method": "password", "at": 0},
+            {"method": "mfa", "at": 0, "type": "totp"},
+        ]
+        store["account_authentication_methods_user"] = str(user.pk)
+        store.create()
+        sessions.append(store.session_key)
+    return {"sessions": sessions}
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "count-queries":
         _count_queries_main(sys.argv[2:])
+    elif sys.argv[1:2] == ["django"] and len(sys.argv) == 5:
+        sys.path.insert(0, str(REPO))
+        import django
+
+        django.setup()
+        action = {"officers": _django_officers, "integrity": _django_integrity}[sys.argv[2]]
+        print(json.dumps(action(int(sys.argv[3]), float(sys.argv[4]))))
     else:
-        raise SystemExit("usage: harness.py count-queries PATH...")
+        raise SystemExit(
+            "usage: harness.py count-queries PATH... | django officers CALL_ID N | "
+            "django integrity CALL_ID WAIT_SECONDS"
+        )

@@ -7,7 +7,16 @@ random instants over 75 s, so that the closing instant passes during the run. Th
 worker has drained the queue, the database is checked: accepted answers are submitted with a
 receipt number, every request sent after the closing was refused cleanly, no server error,
 receipt numbers unique and consecutive, one receipt PDF per submitted application.
-See docs/performance.md.
+
+At issue 8's scale (``--scale issue8``): 50 clients x 10 applications over 120 s, the call
+closing 30 s after the last one, 5 officers browsing the instruction table and exporting it as
+CSV meanwhile (``--officers``); the database is then checked by ``harness.integrity`` (no
+half-written record, one receipt task, PDF and set of receipt emails per submission, the
+outbox's emails queued once). ``--step-up 2,4,8,…`` then opens the call again and offers
+submissions at fixed rates (open loop, ``--step-seconds`` each, more applications of the same
+representatives) and reports the highest rate whose p95, counted from the planned instant,
+stays under ``--target-p95`` (500 ms).
+See docs/performance.md and docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ import argparse
 import datetime as dt
 import html
 import http.client
+import math
+import queue
 import random
 import shutil
 import signal
@@ -23,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -83,6 +95,129 @@ def run_client(index, client, applications, offsets, t0, stop_at, results, lock)
             results.append(record)
 
 
+def table_path(slug: str) -> str:
+    return f"/instruction/appels/{slug}/"
+
+
+def export_path(slug: str) -> str:
+    return f"/instruction/appels/{slug}/export.csv"
+
+
+def run_officer(session_key, server, slug, stop_at, export_share, seed, results, lock) -> None:
+    """One officer: the instruction table, now and then its CSV export, until ``stop_at``."""
+    rng = random.Random(seed)
+    client = harness.SessionClient(server, session_key)
+    while time.time() < stop_at:
+        kind = "export" if rng.random() < export_share else "table"
+        path = export_path(slug) if kind == "export" else table_path(slug)
+        try:
+            response = client.get(path)
+        except (OSError, http.client.HTTPException) as error:
+            record = {"kind": kind, "sent_at": time.time(), "status": None, "ms": None,
+                      "outcome": f"error {error!r}"}  # fmt: skip
+        else:
+            ok = response.status == 200 and (
+                kind == "table" or response.headers.get("Content-Type", "").startswith("text/csv")
+            )
+            record = {"kind": kind, "sent_at": response.sent_at, "status": response.status,
+                      "ms": response.elapsed_ms,
+                      "outcome": "ok" if ok else f"other {response.status}"}  # fmt: skip
+        with lock:
+            results.append(record)
+        time.sleep(rng.uniform(0.5, 1.5))
+
+
+def start_officers(args, server, sessions, slug, stop_at, results, lock) -> list[threading.Thread]:
+    threads = [
+        threading.Thread(
+            target=run_officer,
+            args=(key, server, slug, stop_at, args.export_share, args.seed + i, results, lock),
+            daemon=True,
+        )
+        for i, key in enumerate(sessions)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def submit_at(client, applications, planned, idle, results, lock) -> None:
+    """One step-up submission (``planned``: its instant), then the client back to the pool."""
+    application = applications.pop()
+    try:
+        response = client.post(
+            submit_path(application["public_id"]), {"version": str(application["version"])}
+        )
+        ok = response.status == 302 and response.location == detail_path(application["public_id"])
+        record = {"planned": planned, "ms": response.elapsed_ms,
+                  "late_ms": (time.time() - planned) * 1000,
+                  "outcome": "accepted" if ok else f"other {response.status}"}  # fmt: skip
+    except (OSError, http.client.HTTPException) as error:
+        record = {"planned": planned, "ms": None, "late_ms": None,
+                  "outcome": f"error {error!r}"}  # fmt: skip
+    with lock:
+        results.append(record)
+    idle.put((client, applications))
+
+
+def step_up(args, server, data: dict, officer_sessions: list[str]) -> list[dict]:
+    """Submissions offered at each rate of ``--step-up`` for ``--step-seconds``: open loop,
+    each at its planned instant (a client taken from a pool of idle representatives); latency
+    from the planned instant to the answer, so that a server falling behind shows. Stops after
+    the first rate whose p95 exceeds the target or that has an error."""
+    idle: queue.Queue = queue.Queue()
+    for user in data["users"]:
+        client = harness.SessionClient(server, user["session"])
+        fetch_csrf(client, submit_path(user["applications"][0]["public_id"]))
+        idle.put((client, list(user["applications"])))
+    slug = data["call"]["slug"]
+    steps = []
+    for rate in args.step_up:
+        n = int(rate * args.step_seconds)
+        results: list[dict] = []
+        officer_results: list[dict] = []
+        lock = threading.Lock()
+        t0 = time.time() + 1
+        officers = start_officers(
+            args, server, officer_sessions, slug, t0 + args.step_seconds, officer_results, lock
+        )
+        step(f"step-up: {rate:g} submissions/s for {args.step_seconds:g} s ({n})")
+
+        with ThreadPoolExecutor(max_workers=64) as pool:
+            for i in range(n):
+                planned = t0 + i / rate
+                time.sleep(max(0.0, planned - time.time()))
+                client, applications = idle.get(timeout=60)
+                if not applications:
+                    raise harness.BenchError("step-up: out of prepared applications")
+                pool.submit(submit_at, client, applications, planned, idle, results, lock)
+        for thread in officers:
+            thread.join(timeout=harness.REQUEST_TIMEOUT * 3)
+        accepted = [r for r in results if r["outcome"] == "accepted"]
+        late = [r["late_ms"] for r in results if r["late_ms"] is not None]
+        served = [r["ms"] for r in results if r["ms"] is not None]
+        span = max((r["planned"] for r in results), default=t0) - t0
+        entry = {
+            "rate": rate,
+            "offered": n,
+            "accepted": len(accepted),
+            "errors": len(results) - len(accepted),
+            "p95_ms": harness.percentile(late, 95) if late else math.inf,
+            "median_ms": harness.summarize(late).median if late else math.inf,
+            "server_p95_ms": harness.percentile(served, 95) if served else math.inf,
+            "officer_p95_ms": harness.percentile(
+                [r["ms"] for r in officer_results if r["ms"] is not None] or [math.inf], 95
+            ),
+            "officer_errors": sum(r["outcome"] != "ok" for r in officer_results),
+            "achieved": len(accepted) / max(span + 1 / rate, 1e-9),
+        }
+        steps.append(entry)
+        step(f"step-up: {rate:g}/s -> p95 {entry['p95_ms']:.0f} ms, {entry['errors']} error(s)")
+        if entry["p95_ms"] > args.target_p95 or entry["errors"] or entry["officer_errors"]:
+            break
+    return steps
+
+
 def rush(args: argparse.Namespace) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="coopess-bench-rush-"))
     try:
@@ -90,9 +225,21 @@ def rush(args: argparse.Namespace) -> dict:
             env = harness.production_env(db.url, workdir, **EMAIL_ENV)
             step("migrate, collectstatic (no demo data)")
             harness.prepare_database(env, demo=False)
-            step(f"{args.clients} users x {args.per_client} complete draft applications")
-            data = prepare_applications(env, args.clients, args.per_client)
+            step(
+                f"{args.clients} users x {args.per_client} complete draft applications"
+                + (" (+ the step-up's)" if args.step_up else "")
+            )
+            # The step-up's applications belong to the same representatives (one preparation:
+            # a second one would collide with the first's names), after their rush ones.
+            extra = math.ceil(sum(r * args.step_seconds for r in args.step_up) / args.clients)
+            data = prepare_applications(env, args.clients, args.per_client + extra)
             call_id = data["call"]["id"]
+            step_data = {"call": data["call"], "users": []}
+            for user in data["users"]:
+                applications = user["applications"]
+                step_data["users"].append({**user, "applications": applications[args.per_client :]})
+                user["applications"] = applications[: args.per_client]
+            officer_sessions = harness.officer_session(env, call_id=call_id, n=args.officers)
             worker_log = workdir / "worker.log"
             worker_command = [
                 harness.PYTHON, "manage.py", "db_worker", "--interval", "0.5", "--no-reload",
@@ -137,16 +284,32 @@ def rush(args: argparse.Namespace) -> dict:
                     f"over {args.spread} s; the call closes at +{args.close_after} s "
                     f"({dt.datetime.fromtimestamp(closes).astimezone():%H:%M:%S.%f})"
                 )
+                officer_results: list[dict] = []
+                # The officers wait for the rush's start, then browse until its last submission.
+                time.sleep(max(0.0, t0 - time.time()))
+                officers = start_officers(
+                    args, server, officer_sessions, data["call"]["slug"], t0 + args.spread,
+                    officer_results, lock,
+                )  # fmt: skip
                 for thread in threads:
                     thread.start()
-                for thread in threads:
+                for thread in threads + officers:
                     thread.join(timeout=max(0.1, stop_at + harness.REQUEST_TIMEOUT - time.time()))
-                if any(thread.is_alive() for thread in threads):
+                if any(thread.is_alive() for thread in threads + officers):
                     raise harness.BenchError("some clients did not finish in time")
                 rush_end = time.time()
                 step("waiting for the worker to drain the queue")
                 state = database_state(env, call_id, wait_drained=args.drain_timeout)
                 drained_after = time.time() - rush_end
+                integrity = harness.integrity(env, call_id)
+                steps = []
+                if args.step_up:
+                    # The rush's call has closed: open it again for an hour.
+                    harness.django_json(
+                        env, app_bench.THIS, "django", "close-at", str(call_id),
+                        str(time.time() + 3600),
+                    )  # fmt: skip
+                    steps = step_up(args, server, step_data, officer_sessions)
                 worker_alive = worker.poll() is None
             gunicorn_log = server.log.read_text(errors="replace")
             worker_errors = worker_log.read_text(errors="replace")
@@ -154,6 +317,9 @@ def rush(args: argparse.Namespace) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
         "results": results,
+        "officers": officer_results,
+        "integrity": integrity,
+        "steps": steps,
         "state": state,
         "closes": closes,
         "t0": t0,
@@ -164,9 +330,11 @@ def rush(args: argparse.Namespace) -> dict:
     }
 
 
-def analyse(run: dict) -> tuple[list[str], list[str]]:
+def analyse(run: dict, args: argparse.Namespace) -> tuple[list[str], list[str]]:
     """Returns (report lines, failed checks)."""
     results, state, closes = run["results"], run["state"], run["closes"]
+    officers, integrity = run["officers"], run["integrity"]
+    emails = integrity["receipt_emails"]
     failures: list[str] = []
 
     def check(ok: bool, label: str) -> str:
@@ -234,10 +402,39 @@ def analyse(run: dict) -> tuple[list[str], list[str]]:
             "each submitted application has exactly one receipt (built once), no failed task",
         ),
     ]
+    officer_errors = [r for r in officers if r["outcome"] != "ok"]
+    lines += [
+        check(
+            not integrity["violations"],
+            "no half-written record: status and receipt, one transition, one receipt task and "
+            "one screening task per submission, receipt counter = submissions (harness.integrity)",
+        ),
+        check(
+            (emails["outbox"] == emails["expected"] or emails["outbox"] == 0)
+            and emails["returned"] + emails["outbox"] == emails["expected"]
+            and not integrity["reruns"],
+            f"receipt emails queued exactly once: {emails['expected']} recipients, "
+            f"{emails['outbox']} through the outbox, {emails['returned']} sent by `send_receipt` "
+            f"itself (each task run once: re-runs {integrity['reruns'] or 'none'})",
+        ),
+        check(
+            not officer_errors,
+            f"{args.officers} officers: {len(officers)} table pages and CSV exports, "
+            f"{len(officer_errors)} errors",
+        ),
+    ]
+    if integrity["violations"]:
+        lines += ["", "Violations:", *[f"    {v}" for v in integrity["violations"][:20]]]
     if state["failed"]:
         lines += ["", "Failed tasks:", *[f"    {f}" for f in state["failed"]]]
     latency_rows = []
-    for label, group in (("all", results), ("accepted", accepted), ("refused", refused)):
+    for label, group in (
+        ("all submissions", results),
+        ("accepted", accepted),
+        ("refused", refused),
+        ("officer: table", [r for r in officers if r["kind"] == "table"]),
+        ("officer: CSV export", [r for r in officers if r["kind"] == "export"]),
+    ):
         samples = [r["ms"] for r in group if r["ms"] is not None]
         if samples:
             s = harness.summarize(samples)
@@ -248,6 +445,49 @@ def analyse(run: dict) -> tuple[list[str], list[str]]:
         "",
         harness.markdown_table(["requests", "n", "median ms", "p95 ms", "max ms"], latency_rows),
     ]
+    if run["steps"]:
+        sustained = [
+            st["rate"] for st in run["steps"]
+            if st["p95_ms"] <= args.target_p95 and not st["errors"] and not st["officer_errors"]
+        ]  # fmt: skip
+        lines += [
+            "",
+            f"Step-up (same call, opened again; open loop, {args.step_seconds:g} s per rate, the "
+            f"{args.clients} representatives, {args.officers} officers browsing; latency from "
+            "the planned instant to the answer, so that a server falling behind shows):",
+            "",
+            harness.markdown_table(
+                [
+                    "offered /s",
+                    "submissions",
+                    "accepted",
+                    "errors",
+                    "achieved /s",
+                    "median ms",
+                    "p95 ms",
+                    "p95 ms (server)",
+                    "officers p95 ms",
+                ],
+                [
+                    [
+                        f"{st['rate']:g}",
+                        str(st["offered"]),
+                        str(st["accepted"]),
+                        str(st["errors"]),
+                        f"{st['achieved']:.1f}",
+                        f"{st['median_ms']:.0f}",
+                        f"{st['p95_ms']:.0f}",
+                        f"{st['server_p95_ms']:.0f}",
+                        f"{st['officer_p95_ms']:.0f}",
+                    ]
+                    for st in run["steps"]
+                ],
+            ),
+            "",
+            f"Highest sustained rate with p95 under {args.target_p95:g} ms: "
+            + (f"**{max(sustained):g} submissions/s**" if sustained else "none of those tried")
+            + ".",
+        ]
     near = sorted(
         (r for r in results if abs(r["sent_at"] - closes) <= WINDOW_SECONDS),
         key=lambda r: r["sent_at"],
@@ -284,24 +524,51 @@ def analyse(run: dict) -> tuple[list[str], list[str]]:
     return lines, failures
 
 
+SCALES = {
+    # Issue 8: 500 applications by 50 clients over 2 minutes, 5 officers browsing and exporting,
+    # then the step-up. The call closes 30 s after the last submission.
+    "issue8": {
+        "clients": 50, "per_client": 10, "spread": 120, "close_after": 150, "officers": 5,
+        "step_up": "2,4,6,8,12,16", "drain_timeout": 900, "timeout": 2400,
+    },
+}  # fmt: skip
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), help="preset (options still win)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent representatives")
     parser.add_argument("--per-client", type=int, default=10, help="applications per client")
     parser.add_argument("--close-after", type=float, default=60, help="seconds to the closing")
     parser.add_argument("--spread", type=float, default=75, help="submissions over S seconds")
+    parser.add_argument("--officers", type=int, default=0, help="officers browsing meanwhile")
+    parser.add_argument("--export-share", type=float, default=0.2, help="officer CSV exports")
+    parser.add_argument("--step-up", default="", help="submission rates per second, e.g. 2,4,8")
+    parser.add_argument("--step-seconds", type=float, default=15, help="seconds per rate")
+    parser.add_argument("--target-p95", type=float, default=500, help="ms, step-up target")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--seed", type=int, default=2026, help="random schedule seed")
     parser.add_argument("--drain-timeout", type=float, default=90)
     parser.add_argument("--timeout", type=int, default=300, help="hard limit in seconds")
     parser.add_argument("--output", type=Path, help="results file (default: bench/results/)")
+    preset, _ = parser.parse_known_args(argv)
+    if preset.scale:
+        parser.set_defaults(**SCALES[preset.scale])
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 50 or not 1 <= args.per_client <= 50:
         parser.error("--clients and --per-client must be 1..50")
-    if not 5 <= args.close_after < args.spread <= 240:
-        parser.error("need 5 <= --close-after < --spread <= 240")
-    if not 1 <= args.workers <= 16:
-        parser.error("--workers must be 1..16")
+    if not (5 <= args.close_after <= 600 and 5 < args.spread <= 240):
+        parser.error("need 5 <= --close-after <= 600 and 5 < --spread <= 240")
+    if not 1 <= args.workers <= 16 or not 0 <= args.officers <= 20:
+        parser.error("--workers must be 1..16, --officers 0..20")
+    try:
+        args.step_up = [float(r) for r in args.step_up.split(",") if r.strip()]
+    except ValueError:
+        parser.error("--step-up: comma-separated rates, e.g. 2,4,8")
+    if any(not 0.1 <= r <= 100 for r in args.step_up):
+        parser.error("--step-up rates must be 0.1..100 per second")
+    if sum(r * args.step_seconds for r in args.step_up) > 5000:
+        parser.error("the step-up would need more than 5000 applications")
     return args
 
 
@@ -329,7 +596,7 @@ def main(argv=None) -> int:
     finally:
         signal.alarm(0)
     elapsed = (dt.datetime.now().astimezone() - started).total_seconds()
-    lines, failures = analyse(run)
+    lines, failures = analyse(run, args)
     machine_lines = "\n".join(f"- {key}: {value}" for key, value in machine.items())
     text = (
         f"# Benchmark `rush` — {started:%Y-%m-%d %H:%M %z}\n\n"
@@ -338,7 +605,9 @@ def main(argv=None) -> int:
         f"{args.clients} client threads (one session each) x {args.per_client} distinct "
         f"complete applications, each POST `/candidatures/<uuid>/deposer/` at a random instant "
         f"in [0, {args.spread:g}] s (seed {args.seed}); the call closes at "
-        f"+{args.close_after:g} s.\n\nMachine:\n{machine_lines}\n\n"
+        f"+{args.close_after:g} s; {args.officers} officers (one session each) open the "
+        f"instruction table or, {args.export_share:.0%} of the time, its CSV export, every "
+        f"0.5–1.5 s meanwhile.\n\nMachine:\n{machine_lines}\n\n"
         + "\n".join(lines)
         + f"\n\nResult: {'all checks passed' if not failures else 'FAILED: ' + '; '.join(failures)}."
         f"\n\nRun time: {elapsed:.0f} s.\n"

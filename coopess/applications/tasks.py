@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django_tasks import task
 
 from coopess.applications.choices import LookupStatus
+from coopess.common.mail import queue_email_message
 
 logger = logging.getLogger("coopess")
 
@@ -57,7 +58,9 @@ def send_receipt(application_id: int) -> int:
             to=[email],
         )
         message.attach(attachment.original_name, pdf, "application/pdf")
-        sent += message.send()
+        # through the outbox, keyed: a run again after a crash sends nothing twice
+        queue_email_message(message, key=f"receipt:{application.pk}:{email}")
+        sent += 1
     return sent
 
 

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from coopess.common.mail import queue_email_message
+
 
 @task()
 def screen_application(application_id: int) -> str:
@@ -55,5 +57,7 @@ def send_decision_letter(decision_id: int) -> int:
         for email in recipients_of(application):
             message = EmailMessage(subject=f"[CoopESS] {subject}", body=body, to=[email])
             message.attach(f"decision-{application.receipt_number}.pdf", pdf, "application/pdf")
-            sent += message.send()
+            # recorded with the letter in this transaction, delivered once by the worker
+            queue_email_message(message, key=f"decision:{decision.pk}:{email}")
+            sent += 1
     return sent
