@@ -32,3 +32,15 @@ def normalise_search(text: str) -> str:
 
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A typed text that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM…``)
+    gets a leading apostrophe, so that it is shown as text (CSV/formula injection, OWASP).
+    Numbers and other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -23,7 +23,7 @@ from coopess.applications.errors import ApplicationError
 from coopess.applications.models import Application, ApplicationStructure, Attachment
 from coopess.applications.receipts import application_context
 from coopess.calls.models import Call
-from coopess.common.text import normalise_search
+from coopess.common.text import normalise_search, spreadsheet_safe
 from coopess.common.uploads import protected_file_response
 from coopess.selection import services
 from coopess.selection.cohort import Candidate, Preferences, propose_cohort
@@ -168,7 +168,7 @@ EXPORT_HEADERS = [
 
 def _export_row(application: Application) -> list:
     departements = sorted({s.departement for s in application.structures.all() if s.departement})
-    return [
+    row = [
         application.receipt_number,
         application.lead_name,
         application.project_title,
@@ -183,6 +183,7 @@ def _export_row(application: Application) -> list:
         if application.submitted_at
         else "",
     ]
+    return [spreadsheet_safe(value) for value in row]
 
 
 class _Echo:

@@ -544,3 +544,19 @@ def test_sending_the_letters_from_the_ranking_page(
     ]
     assert Decision.objects.get().letter_sent_at is not None
     assert "0 lettres à envoyer" in page_text(officer_client.get(url))
+
+
+def test_exports_never_hand_a_formula_to_the_spreadsheet(officer_client, call):
+    """A title typed as ``=HYPERLINK(…)`` is exported as text (CSV/formula injection)."""
+    quick_application(call, 1, name="@SUM(A1:A9)", title='=HYPERLINK("http://x.example","clic")')
+    csv_rows = _csv_rows(officer_client.get(reverse("selection:export", args=[call.slug, "csv"])))
+    row = dict(zip(EXPORT_HEADERS, csv_rows[1], strict=True))
+    assert row["Projet"] == '\'=HYPERLINK("http://x.example","clic")'
+    assert row["Structure cheffe de file"] == "'@SUM(A1:A9)"
+    xlsx = officer_client.get(reverse("selection:export", args=[call.slug, "xlsx"]))
+    assert _xlsx_rows(xlsx) == csv_rows
+    raw = b"".join(
+        officer_client.get(reverse("selection:export", args=[call.slug, "xlsx"])).streaming_content
+    )
+    sheet = load_workbook(io.BytesIO(raw))["Candidatures"]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
