@@ -56,6 +56,8 @@ COOPESS_DEMO = env.bool("COOPESS_DEMO", default=COOPESS_ENV == "development")
 COOPESS_REQUIRE_STAFF_MFA = env.bool("COOPESS_REQUIRE_STAFF_MFA", default=not COOPESS_DEMO)
 COOPESS_SITE_NAME = env.str("COOPESS_SITE_NAME", default="CoopESS")
 COOPESS_BASE_URL = env.str("COOPESS_BASE_URL", default="http://127.0.0.1:8000")
+# how long the funders' indicators of one scope stay computed (seconds; 0: always recompute)
+COOPESS_REPORT_CACHE_SECONDS = env.int("COOPESS_REPORT_CACHE_SECONDS", default=300)
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
     "coopess.applications",
     "coopess.selection",
     "coopess.diagnostic",
+    "coopess.reporting",
     "coopess.support",
     "coopess.privacy",
 ]

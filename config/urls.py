@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("coopess.selection.urls")),
     path("", include("coopess.diagnostic.urls")),
     path("", include("coopess.support.urls")),
+    path("", include("coopess.reporting.urls")),
     path("compte/", include("allauth.urls")),
     path("gestion/", officer_site.urls),
     path("administration/", admin.site.urls),

@@ -171,6 +171,10 @@ MATRIX: dict[str, dict] = {
     "privacy:request_export": STRANGER,
     "privacy:request_accept": POST_ONLY,
     "privacy:request_refuse": POST_ONLY,
+    # reporting: officers (their DLA's calls) and funders (aggregates) only
+    "reporting:indicators": every(404, anonymous=LOGIN, officer=200, funder=200),
+    "reporting:export": every(404, anonymous=LOGIN, officer=200, funder=200),
+    "reporting:annual_report": every(404, anonymous=LOGIN, officer=200, funder=200),
     # allauth
     "account_login": SIGNED_OUT_ONLY,
     "account_signup": SIGNED_OUT_ONLY,

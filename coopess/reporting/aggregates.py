@@ -1,0 +1,260 @@
+"""Aggregates several indicators read, and helpers on the small lists they return.
+
+Each aggregate is one query per report (kept in ``Scope.memo``): the applications submitted per
+month, the decisions per call, outcome and day, and every breakdown of the accompanied
+structures as ``Count(filter=...)``. Python only reshapes what comes back: a few dozen lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db.models import Count, Min, Q, Sum, TextField
+from django.db.models.functions import Cast, Substr, TruncDate, TruncMonth
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from coopess.applications.choices import LegalForm
+from coopess.applications.models import Eligibility
+from coopess.calls.models import ApplicationKind
+from coopess.reporting.scope import PARIS, Scope
+from coopess.reporting.tables import Row
+from coopess.selection.models import DecisionReason
+from coopess.structures.nomenclatures import staff_bands
+
+UNKNOWN = "Non renseigné"
+#: the départements of the Pays de la Loire, always listed (and drawn on the map)
+REGION_DEPARTEMENTS = ("44", "49", "53", "72", "85")
+OTHER_DEPARTEMENTS = "Autres départements"
+
+# --- Helpers on small aggregated lists ----------------------------------------------------------
+
+
+def weighted_median(pairs: list[tuple[float, int]]) -> float | None:
+    """Median of values given as (value, how many times)."""
+    pairs = sorted((v, n) for v, n in pairs if n)
+    total = sum(n for _, n in pairs)
+    if not total:
+        return None
+
+    def nth(k: int) -> float:  # 0-based k-th value
+        seen = 0
+        for value, n in pairs:
+            seen += n
+            if k < seen:
+                return value
+        raise IndexError(k)
+
+    if total % 2:
+        return float(nth(total // 2))
+    return (nth(total // 2 - 1) + nth(total // 2)) / 2
+
+
+def weighted_mean(pairs: list[tuple[float, int]]) -> float | None:
+    total = sum(n for _, n in pairs)
+    return sum(v * n for v, n in pairs) / total if total else None
+
+
+def local_date(moment: dt.datetime | dt.date) -> dt.date:
+    if isinstance(moment, dt.datetime):
+        return timezone.localtime(moment, PARIS).date()
+    return moment
+
+
+def month_label(month: dt.date) -> str:
+    return date_format(month, "F Y")
+
+
+def total_row(rows: list[Row], label: str = "Total") -> Row:
+    keys = rows[0].values.keys() if rows else []
+    return Row(
+        "total",
+        label,
+        {key: sum((row.values.get(key) or 0) for row in rows) for key in keys},
+    )
+
+
+def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+# --- Aggregates several indicators read (one query each per report) ---------------------------
+
+OUTCOMES = ("selected", "waitlisted", "rejected")
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    label: str
+    closes_at: dt.datetime
+
+
+def calls_in_scope(scope: Scope) -> dict[int, CallInfo]:
+    """The calls in scope by id: their label and closing instant (one small query)."""
+
+    return {
+        pk: CallInfo(f"{title} ({edition})", closes_at)
+        for pk, title, edition, closes_at in scope.call_rows()
+    }
+
+
+def submitted_by_month(scope: Scope) -> list[dict]:
+    """Applications submitted in the period, per month (Paris): how many, how many eligible,
+    and their structures."""
+
+    def compute() -> list[dict]:
+        eligible = Q(eligibility=Eligibility.ELIGIBLE)
+        return list(
+            scope.applications()
+            .filter(Q(submitted_at__isnull=False) & scope.period.q("submitted_at"))
+            .annotate(month=TruncMonth("submitted_at", tzinfo=PARIS))
+            .values("month")
+            .annotate(
+                n=Count("pk"),
+                structures=Sum("structure_count"),
+                eligible=Count("pk", filter=eligible),
+                eligible_structures=Sum("structure_count", filter=eligible),
+            )
+            .order_by("month")
+        )
+
+    return scope.remember("applications_by_month", compute)
+
+
+def decisions_by_day(scope: Scope) -> list[dict]:
+    """Current decisions taken in the period, per call, outcome and day (Paris): how many, the
+    structures of their applications, and how many rejections cite each reason."""
+
+    def compute() -> list[dict]:
+        return list(
+            scope.decisions()
+            .annotate(
+                day=TruncDate("decided_at", tzinfo=PARIS),
+                reasons_text=Cast("reasons", TextField()),
+            )
+            .values(
+                "application__call_id",
+                "outcome",
+                "day",
+            )
+            .annotate(
+                n=Count("pk"),
+                structures=Sum("application__structure_count"),
+                # JSON lists are stored as ["code", ...]: a code between quotes matches itself
+                **{
+                    f"reason_{reason.value}": Count(
+                        "pk",
+                        filter=Q(outcome="rejected", reasons_text__contains=f'"{reason.value}"'),
+                    )
+                    for reason in DecisionReason
+                },
+            )
+            .order_by()
+        )
+
+    return scope.remember("decisions_by_day", compute)
+
+
+DEPARTEMENT_GROUPS = (*REGION_DEPARTEMENTS, "other", "unknown")
+
+
+@functools.cache
+def naf_sections() -> list[tuple[str, str, int, int]]:
+    path = Path(__file__).resolve().parent / "data" / "naf_sections.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            (r["section"], r["label"], int(r["first_division"]), int(r["last_division"]))
+            for r in csv.DictReader(handle)
+        ]
+
+
+def naf_section(division: str | None) -> str | None:
+    """The NAF rév. 2 section (A… U) of a division (the first two digits of a NAF code)."""
+    if not division or not division.isdigit():
+        return None
+    number = int(division)
+    for section, _label, first, last in naf_sections():
+        if first <= number <= last:
+            return section
+    return None
+
+
+def staff_band_list() -> list:
+    # « 00 » (no employee on 31 December but some during the year) is not a declared head count
+    return [band for band in staff_bands().values() if band.code != "00"]
+
+
+def departement_condition(group: str) -> Q:
+    if group == "unknown":
+        return Q(departement="")
+    if group == "other":
+        return ~Q(departement="") & ~Q(departement__in=REGION_DEPARTEMENTS)
+    return Q(departement=group)
+
+
+def stage_labels(scope: Scope) -> list[str]:
+    """The maturity stages of the calls in scope, by label, in their order."""
+
+    def compute() -> list[str]:
+        from coopess.calls.models import MaturityStage
+
+        lines = (
+            MaturityStage.objects.filter(call_id__in=scope.call_ids())
+            .values("label")
+            .annotate(position=Min("position"))
+            .order_by("position", "label")
+        )
+        return [line["label"] for line in lines]
+
+    return scope.remember("stage_labels", compute)
+
+
+def structure_counts(scope: Scope) -> dict:
+    """Every breakdown of the accompanied structures, in one aggregate query: one
+    ``Count(filter=...)`` per category (legal form, kind, département, NAF section, staff band,
+    maturity stage), and the jobs per département."""
+
+    def compute() -> dict:
+        stages = stage_labels(scope)
+        aggregates = {
+            "structures": Count("pk"),
+            "applications": Count("application", distinct=True),
+            "cohorts": Count("application__cohort_membership__cohort", distinct=True),
+        }
+        for value, _label in LegalForm.choices:
+            aggregates[f"legal_{value}"] = Count("pk", filter=Q(legal_form=value))
+        for kind in ApplicationKind:
+            aggregates[f"kind_{kind.value}"] = Count("pk", filter=Q(application__kind=kind.value))
+        for group in DEPARTEMENT_GROUPS:
+            condition = departement_condition(group)
+            aggregates[f"dep_{group}"] = Count("pk", filter=condition)
+            aggregates[f"employees_{group}"] = Sum("employees", filter=condition)
+            aggregates[f"fte_{group}"] = Sum("fte", filter=condition)
+        for section, _label, first, last in naf_sections():
+            aggregates[f"naf_{section}"] = Count(
+                "pk", filter=Q(division__gte=f"{first:02d}", division__lte=f"{last:02d}")
+            )
+        for band in staff_band_list():
+            condition = Q(employees__gte=band.min_employees)
+            if band.max_employees is not None:
+                condition &= Q(employees__lte=band.max_employees)
+            aggregates[f"band_{band.code}"] = Count("pk", filter=condition)
+        for index, label in enumerate(stages):
+            aggregates[f"stage_{index}"] = Count(
+                "pk", filter=Q(application__maturity_stage__label=label)
+            )
+        return (
+            scope.accompanied_structures()
+            .annotate(division=Substr("naf_code", 1, 2))
+            .aggregate(**aggregates)
+        )
+
+    return scope.remember("structure_counts", compute)

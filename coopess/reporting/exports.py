@@ -1,0 +1,270 @@
+"""The report as files: CSV (one line per number), XLSX and ODS (a sheet for the scope and the
+definitions, then one sheet per table), and the annual activity report as PDF with its charts.
+
+Every file is built from the same ``DisplayTable``s as the page, so statistical secrecy applies
+the same way: a hidden number is written as its mark (« < 3 », « n.c. »), never as a value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from coopess.reporting.registry import Report
+from coopess.reporting.tables import SECRECY_NOTE, Cell, Column, DisplayTable, Kind
+
+NUMBER_FORMATS = {
+    Kind.COUNT: "#,##0",
+    Kind.DECIMAL: "#,##0.00",
+    Kind.DAYS: "0.0",
+    Kind.PERCENT: "0%",
+}
+
+
+@dataclass
+class Sheet:
+    title: str
+    label: str
+    definition: str
+    category: str
+    columns: list[Column]
+    table: DisplayTable
+
+
+def sheets(report: Report, *, secrecy: bool) -> list[Sheet]:
+    out, used = [], set()
+    for result in report.results:
+        ind = result.indicator
+        title = _sheet_title(ind.sheet, used)
+        out.append(
+            Sheet(
+                title=title,
+                label=ind.label,
+                definition=ind.definition,
+                category=result.table.category or "Indicateur",
+                columns=result.table.columns,
+                table=result.table.display(secrecy=secrecy),
+            )
+        )
+    return out
+
+
+def _sheet_title(wanted: str, used: set[str]) -> str:
+    title = "".join(c for c in wanted if c not in "[]:*?/\\")[:31] or "Tableau"
+    base, n = title, 2
+    while title in used:
+        suffix = f" {n}"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(title)
+    return title
+
+
+def scope_lines(report: Report, *, secrecy: bool) -> list[tuple[str, str]]:
+    lines = list(report.scope.description)
+    lines.append(("Calculé le", date_format(timezone.localtime(report.computed_at), "j F Y à H:i")))
+    if secrecy:
+        lines.append(("Secret statistique", SECRECY_NOTE))
+    return lines
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(report: Report, *, secrecy: bool) -> Iterator[str]:
+    """One line per number: indicator, category, measure, value (semicolons, UTF-8 with BOM)."""
+    writer = csv.writer(_Echo(), delimiter=";")
+    yield "\ufeff"
+    yield writer.writerow(["Indicateur", "Catégorie", "Mesure", "Valeur"])
+    for sheet in sheets(report, secrecy=secrecy):
+        for row in sheet.table.rows:
+            for column, cell in zip(sheet.columns, row.cells, strict=True):
+                yield writer.writerow([sheet.label, row.label, column.label, _csv_value(cell)])
+    for key, value in scope_lines(report, secrecy=secrecy):
+        yield writer.writerow(["Périmètre", key, "", value])
+
+
+def _csv_value(cell: Cell) -> str:
+    value = cell.export_value
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}".replace(".", ",")
+    return str(value)
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+
+def xlsx(report: Report, *, secrecy: bool) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="EEF2EF")
+    workbook = Workbook()
+    about = workbook.active
+    about.title = "Périmètre"
+    about.append(["Rapport d'activité — indicateurs"])
+    about["A1"].font = Font(bold=True, size=14)
+    about.append([])
+    for key, value in scope_lines(report, secrecy=secrecy):
+        about.append([key, value])
+        about.cell(about.max_row, 1).font = bold
+    about.append([])
+    about.append(["Indicateur", "Définition", "Onglet"])
+    for cell in about[about.max_row]:
+        cell.font = bold
+        cell.fill = header_fill
+    all_sheets = sheets(report, secrecy=secrecy)
+    for sheet in all_sheets:
+        about.append([sheet.label, sheet.definition, sheet.title])
+        about.cell(about.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+    about.column_dimensions["A"].width = 45
+    about.column_dimensions["B"].width = 90
+    about.column_dimensions["C"].width = 28
+
+    right = Alignment(horizontal="right")
+    for sheet in all_sheets:
+        ws = workbook.create_sheet(sheet.title)
+        ws.append([sheet.category, *[c.label for c in sheet.columns]])
+        for cell in ws[1]:
+            cell.font = bold
+            cell.fill = header_fill
+        ws.freeze_panes = "B2"
+        for row in sheet.table.rows:
+            ws.append([row.label, *[cell.export_value for cell in row.cells]])
+            line = ws.max_row
+            if row.is_total:
+                ws.cell(line, 1).font = bold
+            for index, (column, cell) in enumerate(zip(sheet.columns, row.cells, strict=True)):
+                target = ws.cell(line, index + 2)
+                if cell.hidden:
+                    target.alignment = right
+                else:
+                    target.number_format = NUMBER_FORMATS.get(column.kind, "General")
+                if row.is_total:
+                    target.font = bold
+        ws.column_dimensions["A"].width = 55
+        for index in range(len(sheet.columns)):
+            ws.column_dimensions[chr(ord("B") + index)].width = 18
+        ws.append([])
+        ws.append([f"{sheet.label} — {sheet.definition}"])
+        if sheet.table.any_hidden:
+            ws.append([SECRECY_NOTE])
+    handle = io.BytesIO()
+    workbook.save(handle)
+    return handle.getvalue()
+
+
+# --- ODS ----------------------------------------------------------------------------------------
+
+
+def ods(report: Report, *, secrecy: bool) -> bytes:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableColumnProperties, TextProperties
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    bold = Style(name="Gras", family="table-cell")
+    bold.addElement(TextProperties(fontweight="bold"))
+    document.automaticstyles.addElement(bold)
+    wide = Style(name="Large", family="table-column")
+    wide.addElement(TableColumnProperties(columnwidth="8cm"))
+    document.automaticstyles.addElement(wide)
+    narrow = Style(name="Etroite", family="table-column")
+    narrow.addElement(TableColumnProperties(columnwidth="3.5cm"))
+    document.automaticstyles.addElement(narrow)
+
+    def text_cell(text: str, *, strong: bool = False) -> TableCell:
+        cell = (
+            TableCell(valuetype="string", stylename=bold)
+            if strong
+            else TableCell(valuetype="string")
+        )
+        cell.addElement(P(text=str(text)))
+        return cell
+
+    def value_cell(cell: Cell, kind: str) -> TableCell:
+        value = cell.export_value
+        if cell.hidden or value is None:
+            return text_cell(cell.text if cell.hidden else "")
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        out = TableCell(valuetype="float", value=shown)
+        out.addElement(P(text=cell.text))
+        return out
+
+    def row_of(*cells: TableCell) -> TableRow:
+        row = TableRow()
+        for cell in cells:
+            row.addElement(cell)
+        return row
+
+    about = Table(name="Périmètre")
+    about.addElement(TableColumn(stylename=wide))
+    about.addElement(TableColumn(stylename=wide))
+    about.addElement(row_of(text_cell("Rapport d'activité — indicateurs", strong=True)))
+    for key, value in scope_lines(report, secrecy=secrecy):
+        about.addElement(row_of(text_cell(key, strong=True), text_cell(value)))
+    about.addElement(
+        row_of(text_cell("Indicateur", strong=True), text_cell("Définition", strong=True))
+    )
+    all_sheets = sheets(report, secrecy=secrecy)
+    for sheet in all_sheets:
+        about.addElement(row_of(text_cell(sheet.label), text_cell(sheet.definition)))
+    document.spreadsheet.addElement(about)
+    for sheet in all_sheets:
+        table = Table(name=sheet.title)
+        table.addElement(TableColumn(stylename=wide))
+        table.addElement(TableColumn(stylename=narrow, numbercolumnsrepeated=len(sheet.columns)))
+        table.addElement(
+            row_of(
+                text_cell(sheet.category, strong=True),
+                *[text_cell(c.label, strong=True) for c in sheet.columns],
+            )
+        )
+        for row in sheet.table.rows:
+            table.addElement(
+                row_of(
+                    text_cell(row.label, strong=row.is_total),
+                    *[
+                        value_cell(cell, column.kind)
+                        for column, cell in zip(sheet.columns, row.cells, strict=True)
+                    ],
+                )
+            )
+        if sheet.table.any_hidden:
+            table.addElement(row_of(text_cell(SECRECY_NOTE)))
+        document.spreadsheet.addElement(table)
+    handle = io.BytesIO()
+    document.write(handle)
+    return handle.getvalue()
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+
+def annual_pdf(report: Report, *, secrecy: bool, sections) -> bytes:
+    from coopess.common.pdf import render_pdf
+
+    return render_pdf(
+        "reporting/pdf/annual_report.html",
+        {
+            "report": report,
+            "scope_lines": scope_lines(report, secrecy=secrecy),
+            "sections": sections,
+            "secrecy": secrecy,
+            "secrecy_note": SECRECY_NOTE,
+        },
+    )

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from html import escape
+
+from django import forms
+from django.forms.utils import flatatt
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from coopess.reporting.scope import Period
+
+VERSIONS = [
+    ("complete", "Version complète (chargé·e d'accompagnement)"),
+    ("financeur", "Version financeur : effectifs inférieurs à 3 masqués"),
+]
+
+
+class QuickSelect(forms.Select):
+    """A select whose options are written directly, not one template each: a DLA's list of
+    cohorts grows every year (4,500 in the benchmark)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        chosen = "" if value is None else str(value)
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if str(key) == chosen else ""}>'
+            f"{escape(label)}</option>"
+            for key, label in self.choices
+        )
+        return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{options}</select>')  # noqa: S308
+
+
+class ReportFilterForm(forms.Form):
+    appel = forms.ChoiceField(label="Appel", required=False, widget=QuickSelect)
+    # a plain field: Django would normalise thousands of choices on every request
+    cohorte = forms.CharField(label="Cohorte", required=False, widget=QuickSelect)
+    annee = forms.ChoiceField(label="Année", required=False)
+    du = forms.DateField(
+        label="Ou du",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    au = forms.DateField(
+        label="au",
+        required=False,
+        help_text="Date incluse",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    diffusion = forms.ChoiceField(label="Version", required=False, choices=VERSIONS)
+
+    def __init__(self, *args, calls: list, cohorts: list, officer: bool, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.calls = {str(call.pk): call for call in calls}
+        self.cohort_objects = {str(cohort.pk): cohort for cohort in cohorts}
+        self.fields["appel"].choices = [("", "Tous les appels")] + [
+            (str(call.pk), f"{call.title} ({call.edition})") for call in calls
+        ]
+        self.fields["cohorte"].widget.choices = [("", "Toutes les cohortes")] + [
+            (str(cohort.pk), cohort.name) for cohort in cohorts
+        ]
+        this_year = timezone.localdate().year
+        first = min([call.opens_at.year for call in calls] + [this_year - 5])
+        self.fields["annee"].choices = [("", "Toutes les années")] + [
+            (str(year), str(year)) for year in range(this_year, first - 1, -1)
+        ]
+        if not officer:
+            del self.fields["diffusion"]
+
+    def clean_cohorte(self) -> str:
+        value = self.cleaned_data.get("cohorte") or ""
+        if value and value not in self.cohort_objects:
+            raise forms.ValidationError("Choisissez une cohorte de la liste.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("du"), data.get("au")
+        if first and last and first > last:
+            self.add_error("au", "La date de fin doit être postérieure à la date de début.")
+        if data.get("annee") and (first or last):
+            self.add_error("annee", "Choisissez une année ou des dates, pas les deux.")
+        cohort = self.cohort_objects.get(data.get("cohorte") or "")
+        if cohort and data.get("appel") and str(cohort.call_id) != data["appel"]:
+            self.add_error("cohorte", "Cette cohorte n'appartient pas à l'appel choisi.")
+        return data
+
+    # What the valid form selects ------------------------------------------------------------
+    def period(self) -> Period:
+        data = self.cleaned_data
+        if data.get("annee"):
+            return Period.of_year(int(data["annee"]))
+        if data.get("du") or data.get("au"):
+            return Period.between(data.get("du"), data.get("au"))
+        return Period.whole()
+
+    def call(self):
+        return self.calls.get(self.cleaned_data.get("appel") or "")
+
+    def cohort(self):
+        return self.cohort_objects.get(self.cleaned_data.get("cohorte") or "")
+
+    def wants_funder_version(self) -> bool:
+        return self.cleaned_data.get("diffusion") == "financeur"

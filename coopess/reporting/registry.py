@@ -1,0 +1,145 @@
+"""The register of indicators and the report they make together.
+
+Each indicator is defined once, in ``indicators.py``, with ``@indicator(...)``; importing that
+module fills ``INDICATORS``. ``compute_report`` runs every indicator for a scope (or reads the
+numbers from the shared cache) for the page, the charts, the exports and the PDF alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from coopess.reporting.scope import Scope
+from coopess.reporting.tables import Table
+
+SECTIONS: dict[str, str] = {
+    "candidatures": "Candidatures et sélection",
+    "structures": "Structures accompagnées",
+    "emplois": "Emplois concernés",
+    "diagnostic": "Diagnostic partagé",
+    "delais": "Délais",
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    section: str
+    label: str
+    definition: str
+    compute: Callable[[Scope], Table]
+    #: "bar", "stacked", "line", "map" or None (table only)
+    chart: str | None = None
+    #: which column of the table the chart draws (bar, line, map)
+    chart_column: int = 0
+    #: spreadsheet tab name (31 characters at most)
+    sheet: str = ""
+
+
+INDICATORS: dict[str, Indicator] = {}
+
+
+def indicator(
+    *, code: str, section: str, label: str, definition: str, chart=None, chart_column=0, sheet=""
+):
+    if section not in SECTIONS:
+        raise ValueError(f"Unknown section {section!r} for indicator {code!r}")
+
+    def register(compute: Callable[[Scope], Table]) -> Callable[[Scope], Table]:
+        if code in INDICATORS:
+            raise ValueError(f"Indicator {code!r} is defined twice")
+        INDICATORS[code] = Indicator(
+            code=code,
+            section=section,
+            label=label,
+            definition=definition,
+            compute=compute,
+            chart=chart,
+            chart_column=chart_column,
+            sheet=(sheet or label)[:31],
+        )
+        return compute
+
+    return register
+
+
+@dataclass
+class Result:
+    indicator: Indicator
+    table: Table
+
+
+@dataclass
+class Report:
+    scope: Scope
+    results: list[Result]
+    computed_at: dt.datetime
+
+    def __getitem__(self, code: str) -> Table:
+        for result in self.results:
+            if result.indicator.code == code:
+                return result.table
+        raise KeyError(code)
+
+    def sections(self) -> list[tuple[str, str, list[Result]]]:
+        return [
+            (code, title, [r for r in self.results if r.indicator.section == code])
+            for code, title in SECTIONS.items()
+            if any(r.indicator.section == code for r in self.results)
+        ]
+
+
+#: how long computed numbers are reused (shared cache, so every web process sees them)
+DEFAULT_CACHE_SECONDS = 300
+CACHE_VERSION = 1
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "COOPESS_REPORT_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+
+
+def compute_report(scope: Scope) -> Report:
+    """Every indicator for ``scope``. The numbers of a scope are kept in the shared cache for
+    ``COOPESS_REPORT_CACHE_SECONDS`` (5 minutes by default; 0 turns it off): the page, its
+    exports and the PDF then read the same computation, and the report says when it was made."""
+    seconds = cache_seconds()
+    key = None
+    if seconds > 0:
+        period = scope.period
+        key = "reporting:{}:{}:{}:{}:{}:{}".format(
+            CACHE_VERSION,
+            ",".join(str(pk) for pk in sorted(scope.call_ids())),
+            scope.cohort_id or "",
+            period.start.isoformat() if period.start else "",
+            period.end.isoformat() if period.end else "",
+            ",".join(INDICATORS),
+        )
+        key = "reporting:" + hashlib.sha256(key.encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            computed_at, tables = cached
+            return Report(
+                scope=scope,
+                results=[Result(INDICATORS[code], table) for code, table in tables],
+                computed_at=computed_at,
+            )
+    report = Report(
+        scope=scope,
+        results=[Result(ind, ind.compute(scope)) for ind in INDICATORS.values()],
+        computed_at=timezone.now(),
+    )
+    if key is not None:
+        tables = [(r.indicator.code, r.table) for r in report.results]
+        cache.set(key, (report.computed_at, tables), seconds)
+    return report
+
+
+# Every indicator registers itself on import (after this module is complete: no cycle issue).
+from coopess.reporting import indicators as _indicators  # noqa: E402, F401

@@ -1,0 +1,170 @@
+"""A hand-built data set whose indicators are known, for the year 2025 (Europe/Paris).
+
+Call (closes 30 April 2025 at 18:00, Paris), one cohort created by ``make_cohort``:
+
+| app | structures (département, form, NAF, staff, FTE)  | kind | submitted (Paris) | decision (Paris)  |
+|-----|--------------------------------------------------|------|-------------------|-------------------|
+| A   | 44 association 88.99B 12 / 10.5 ; 49 coop 5610A 4 / 3.25 | unaffiliated | 10/03/2025 | selected 20/05/2025 |
+| B   | 53 association 9499Z 0 / 0                       | network_head | 10/03/2025 | selected 20/05/2025 |
+| C   | 85                                                | network_head | 01/04/2025, ineligible | rejected 10/05/2025 (not_eligible, outside_region) |
+| D   | 44, 72                                            | unaffiliated | 02/04/2025 | waitlisted 09/06/2025 |
+| E   | 49                                                | unaffiliated | 01/01/2025 00:30 (31/12/2024 23:30 UTC) | rejected 05/01/2026 (ranking) |
+| F   | 44                                                | unaffiliated | 31/12/2024 23:59 (22:59 UTC) | — |
+
+A and B join the cohort on 2 June 2025. Interviews: A's two structures held (10 and 11 June
+2025), B's planned (12 June). Workshop held 20 June 2025. Diagnostic started 1 June 2025,
+synthesis validated 3 July 2025 (32 days).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from coopess.applications.choices import ApplicationStatus as S
+from coopess.applications.models import Application, Eligibility
+from coopess.calls.models import Call
+from coopess.diagnostic.models import (
+    Diagnostic,
+    Interview,
+    MeetingStatus,
+    SynthesisStatus,
+    SynthesisVersion,
+    Workshop,
+)
+from coopess.selection.models import CohortMember, Decision
+from tests.diagnostic.helpers import CohortSetup, make_cohort
+from tests.selection.helpers import quick_application
+
+PARIS = ZoneInfo("Europe/Paris")
+UTC = dt.UTC
+
+
+def paris(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=PARIS)
+
+
+@dataclass
+class DataSet:
+    setup: CohortSetup
+    call: Call
+    apps: dict[str, Application]
+
+    @property
+    def officer(self):
+        return self.setup.officer
+
+
+def decide(application, outcome, at, reasons=(), by=None):
+    return Decision.objects.create(
+        application=application,
+        outcome=outcome,
+        reasons=list(reasons),
+        decided_by=by,
+        decided_at=at,
+    )
+
+
+def build_dataset() -> DataSet:
+    setup = make_cohort(applications=(2, 1), departements=("44", "49", "53"), seed=3)
+    call = setup.call
+    Call.objects.filter(pk=call.pk).update(
+        opens_at=paris(2025, 1, 15, 9), closes_at=paris(2025, 4, 30, 18)
+    )
+    call.refresh_from_db()
+    stages = list(call.maturity_stages.order_by("position"))
+    a = Application.objects.get(call=call, lead_name="Structure A")
+    b = Application.objects.get(call=call, lead_name="Structure B")
+    Application.objects.filter(pk=a.pk).update(
+        submitted_at=paris(2025, 3, 10, 11), kind="unaffiliated", maturity_stage=stages[0]
+    )
+    Application.objects.filter(pk=b.pk).update(
+        submitted_at=paris(2025, 3, 10, 15), kind="network_head", maturity_stage=stages[1]
+    )
+    lead_a, partner_a = a.structures.order_by("position")
+    lead_a.__class__.objects.filter(pk=lead_a.pk).update(
+        legal_form="association", naf_code="88.99B", employees=12, fte=Decimal("10.5")
+    )
+    partner_a.__class__.objects.filter(pk=partner_a.pk).update(
+        legal_form="cooperative", naf_code="5610A", employees=4, fte=Decimal("3.25")
+    )
+    b.structures.update(legal_form="association", naf_code="94.99Z", employees=0, fte=0)
+    CohortMember.objects.filter(cohort=setup.cohort).update(added_at=paris(2025, 6, 2, 10))
+
+    c = quick_application(
+        call, 310, name="Structure C", departements=("85",), status=S.REJECTED,
+        eligibility=Eligibility.INELIGIBLE, kind="network_head",
+        submitted_at=paris(2025, 4, 1, 9),
+    )  # fmt: skip
+    d = quick_application(
+        call, 311, name="Structure D", departements=("44", "72"), status=S.WAITLISTED,
+        submitted_at=paris(2025, 4, 2, 9),
+    )  # fmt: skip
+    e = quick_application(
+        call, 312, name="Structure E", departements=("49",), status=S.REJECTED,
+        submitted_at=dt.datetime(2024, 12, 31, 23, 30, tzinfo=UTC),
+    )  # fmt: skip
+    f = quick_application(
+        call, 313, name="Structure F", departements=("44",), status=S.SUBMITTED,
+        submitted_at=dt.datetime(2024, 12, 31, 22, 59, tzinfo=UTC),
+    )  # fmt: skip
+    officer = setup.officer
+    decide(a, "selected", paris(2025, 5, 20, 10), by=officer)
+    decide(b, "selected", paris(2025, 5, 20, 10), by=officer)
+    decide(c, "rejected", paris(2025, 5, 10, 10), ["not_eligible", "outside_region"], by=officer)
+    decide(d, "waitlisted", paris(2025, 6, 9, 10), by=officer)
+    decide(e, "rejected", paris(2026, 1, 5, 10), ["ranking"], by=officer)
+
+    cohort = setup.cohort
+    Diagnostic.objects.create(cohort=cohort, started_at=paris(2025, 6, 1, 9), started_by=officer)
+    for day, structure, status in (
+        (10, lead_a, MeetingStatus.HELD),
+        (11, partner_a, MeetingStatus.HELD),
+        (12, b.structures.get(), MeetingStatus.PLANNED),
+    ):
+        Interview.objects.create(
+            cohort=cohort,
+            officer=officer,
+            structure=structure,
+            booked_at=paris(2025, 6, 3, 9),
+            starts_at=paris(2025, 6, day, 9),
+            ends_at=paris(2025, 6, day, 10, 30),
+            mode="in_person",
+            status=status,
+        )
+    Workshop.objects.create(
+        cohort=cohort,
+        starts_at=paris(2025, 6, 20, 14),
+        ends_at=paris(2025, 6, 20, 17),
+        mode="in_person",
+        status=MeetingStatus.HELD,
+        organiser=officer,
+    )
+    SynthesisVersion.objects.create(
+        cohort=cohort,
+        number=1,
+        status=SynthesisStatus.VALIDATED,
+        validated_at=paris(2025, 7, 3, 16),
+        pdf_sha256="0" * 64,
+    )
+    return DataSet(setup=setup, call=call, apps={"A": a, "B": b, "C": c, "D": d, "E": e, "F": f})
+
+
+def personal_strings(dataset: DataSet) -> list[str]:
+    """Every name, email and phone number of the data set's people (and the call's contact)."""
+    from coopess.accounts.models import User
+    from coopess.applications.models import Representative
+
+    call = dataset.call
+    strings = {call.contact_name, call.contact_email}
+    if call.contact_phone:
+        strings.add(call.contact_phone)
+    for rep in Representative.objects.filter(structure__application__call=call):
+        strings.update({rep.first_name + " " + rep.last_name, rep.last_name, rep.email, rep.phone})
+    for user in User.objects.all():
+        strings.add(user.email)
+        if user.last_name:
+            strings.add(user.last_name)
+    return sorted(s for s in strings if s)

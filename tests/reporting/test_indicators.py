@@ -1,0 +1,156 @@
+"""Each indicator on the hand-built data set (tests/reporting/helpers.py), for 2025."""
+
+from decimal import Decimal
+
+import pytest
+
+from coopess.calls.models import Call
+from coopess.reporting.aggregates import naf_section, weighted_median
+from coopess.reporting.registry import INDICATORS, SECTIONS, compute_report
+from coopess.reporting.scope import Period, Scope
+from tests.reporting.helpers import build_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dataset(db):
+    return build_dataset()
+
+
+def report_for(dataset, period=None, **kwargs):
+    scope = Scope(
+        calls=Call.objects.filter(pk=dataset.call.pk),
+        period=period or Period.of_year(2025),
+        **kwargs,
+    )
+    return compute_report(scope)
+
+
+def column(table, key="structures"):
+    return {row.key: row.values[key] for row in table.rows}
+
+
+def test_applications_and_decisions(dataset):
+    table = report_for(dataset)["candidatures"]
+    assert column(table, "applications") == {
+        "received": 5, "eligible": 4, "selected": 2, "waitlisted": 1, "rejected": 1,
+    }  # fmt: skip
+    assert column(table, "structures") == {
+        "received": 7, "eligible": 6, "selected": 3, "waitlisted": 2, "rejected": 1,
+    }  # fmt: skip
+
+
+def test_rejection_reasons(dataset):
+    reasons = column(report_for(dataset)["motifs"], "decisions")
+    assert reasons["not_eligible"] == 1
+    assert reasons["outside_region"] == 1
+    assert reasons["ranking"] == 0  # E was rejected in 2026
+    assert sum(reasons.values()) == 2
+    reasons_2026 = column(report_for(dataset, Period.of_year(2026))["motifs"], "decisions")
+    assert reasons_2026["ranking"] == 1
+    assert reasons_2026["other"] == 0  # "other" does not match "other_support" either
+
+
+def test_decisions_by_call(dataset):
+    table = report_for(dataset)["decisions_par_appel"]
+    assert [row.values for row in table.rows] == [{"selected": 2, "waitlisted": 1, "rejected": 1}]
+
+
+def test_applications_by_month_fills_the_whole_year(dataset):
+    table = report_for(dataset)["candidatures_par_mois"]
+    counts = column(table, "applications")
+    assert len(counts) == 12
+    assert counts == {
+        "2025-01": 1, "2025-02": 0, "2025-03": 2, "2025-04": 2, **{f"2025-{m:02d}": 0 for m in range(5, 13)},
+    }  # fmt: skip
+    assert table.rows[0].label == "janvier 2025"
+
+
+def test_period_boundaries_are_paris_midnights(dataset):
+    received = {
+        year: report_for(dataset, Period.of_year(year))["candidatures"].value(
+            "received", "applications"
+        )
+        for year in (2024, 2025)
+    }
+    # E: 31/12/2024 23:30 UTC is 1 January 2025 in Paris; F: 22:59 UTC is still 2024 in Paris
+    assert received == {2024: 1, 2025: 5}
+    import datetime as dt
+
+    one_day = Period.between(dt.date(2025, 1, 1), dt.date(2025, 1, 1))
+    assert report_for(dataset, one_day)["candidatures"].value("received", "applications") == 1
+    upto = Period.between(None, dt.date(2024, 12, 31))
+    assert report_for(dataset, upto)["candidatures"].value("received", "applications") == 1
+
+
+def test_accompanied_structures(dataset):
+    report = report_for(dataset)
+    assert column(report["structures_accompagnees"], "n") == {
+        "structures": 3, "applications": 2, "cohorts": 1,
+    }  # fmt: skip
+    assert column(report["par_forme_juridique"]) == {
+        "association": 2, "cooperative": 1, "network_head": 0, "esus_company": 0, "other": 0,
+    }  # fmt: skip
+    assert column(report["par_type"]) == {"network_head": 1, "unaffiliated": 2}
+    assert column(report["par_departement"]) == {"44": 1, "49": 1, "53": 1, "72": 0, "85": 0}
+    assert column(report["par_secteur"]) == {"I": 1, "Q": 1, "S": 1}
+    assert column(report["par_tranche_effectif"]) == {"NN": 1, "02": 1, "11": 1}
+    stages = list(dataset.call.maturity_stages.order_by("position"))
+    assert column(report["par_stade"]) == {stages[0].label: 2, stages[1].label: 1}
+    assert report["par_departement"].total.values == {"structures": 3}
+    # nobody joined a cohort in 2024
+    assert (
+        report_for(dataset, Period.of_year(2024))["structures_accompagnees"].value("structures")
+        == 0
+    )
+
+
+def test_jobs(dataset):
+    table = report_for(dataset)["emplois"]
+    assert table.value("44", "employees") == 12
+    assert table.value("44", "fte") == Decimal("10.5")
+    assert table.value("49", "fte") == Decimal("3.25")
+    assert table.total.values == {"structures": 3, "employees": 16, "fte": Decimal("13.75")}
+
+
+def test_diagnostic(dataset):
+    report = report_for(dataset)
+    meetings = report["entretiens_ateliers"]
+    assert meetings.rows[0].values == {"held": 2, "planned": 1, "cancelled": 0}
+    assert meetings.rows[1].values == {"held": 1, "planned": 0, "cancelled": 0}
+    assert column(report["syntheses"], "cohorts") == {"2025-07": 1}
+    assert report["delai_synthese"].total.values == {"n": 1, "median": 32.0, "mean": 32.0}
+
+
+def test_time_from_closing_to_decision(dataset):
+    table = report_for(dataset)["delai_decision"]
+    # days after the 30 April closing: 20, 20, 10, 40
+    assert table.total.values == {"n": 4, "median": 20.0, "mean": 22.5}
+    assert len(table.rows) == 1
+
+
+def test_cohort_filter(dataset):
+    report = report_for(dataset, cohort_id=dataset.setup.cohort.pk)
+    assert report["candidatures"].value("received", "applications") == 2
+    assert report["candidatures"].value("rejected", "applications") == 0
+    assert report["structures_accompagnees"].value("structures", "n") == 3
+
+
+def test_helpers():
+    assert naf_section("88") == "Q"
+    assert naf_section("01") == "A"
+    assert naf_section("99") == "U"
+    assert naf_section("00") is None
+    assert naf_section("") is None
+    assert weighted_median([(10, 1), (20, 2), (40, 1)]) == 20
+    assert weighted_median([(1, 1), (3, 1)]) == 2
+    assert weighted_median([]) is None
+
+
+def test_every_indicator_has_a_french_label_and_definition():
+    assert len(INDICATORS) == 16
+    for ind in INDICATORS.values():
+        assert ind.section in SECTIONS
+        assert ind.label and ind.definition.endswith(".")
+        assert len(ind.sheet) <= 31

@@ -1,0 +1,291 @@
+"""The indicators page, its exports and the PDF: the same numbers everywhere; the funder's
+version hides small counts and never shows a person."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from coopess.accounts.models import Role
+from tests.conftest import sign_in
+from tests.factories import add_totp, make_user
+from tests.reporting.helpers import build_dataset, personal_strings
+
+pytestmark = pytest.mark.django_db
+
+YEAR = {"annee": "2025"}
+
+
+@pytest.fixture
+def dataset(db):
+    data = build_dataset()
+    data.call.__class__.objects.filter(pk=data.call.pk).update(is_published=True)
+    return data
+
+
+@pytest.fixture
+def officer_client(client, dataset):
+    sign_in(client, dataset.officer)
+    return client
+
+
+@pytest.fixture
+def funder_client(client, dataset):
+    funder = make_user(Role.FUNDER)
+    add_totp(funder)
+    sign_in(client, funder)
+    return client
+
+
+def page_text(response) -> str:
+    return response.content.decode()
+
+
+def cell_after(html: str, anchor: str, label: str) -> str:
+    """The first numeric cell of the row ``label`` in the indicator ``anchor``'s table."""
+    section = html[html.index(f'id="indicateur-{anchor}"') :]
+    row = section[section.index(f'<th scope="row">{label}</th>') :]
+    start = row.index('<td class="num')
+    start = row.index(">", start) + 1
+    return row[start : row.index("</td>", start)]
+
+
+def test_officer_page_shows_every_indicator(officer_client, assert_no_invalid_variables):
+    response = officer_client.get(reverse("reporting:indicators"), YEAR)
+    assert response.status_code == 200
+    assert_no_invalid_variables(response)
+    html = page_text(response)
+    assert cell_after(html, "candidatures", "Candidatures reçues") == "5"
+    assert cell_after(html, "candidatures", "Retenues") == "2"
+    assert cell_after(html, "par_departement", "Loire-Atlantique (44)") == "1"
+    assert html.count('role="img"') >= 8
+    assert '<title id="graphique-par_departement-title">' in html
+    for code in ("candidatures", "motifs", "emplois", "delai_decision", "syntheses"):
+        assert f'id="indicateur-{code}"' in html
+
+
+def test_officer_sees_only_their_dla_calls(client, dataset):
+    stranger = make_user(Role.OFFICER)
+    add_totp(stranger)
+    sign_in(client, stranger)
+    html = page_text(client.get(reverse("reporting:indicators"), YEAR))
+    assert cell_after(html, "candidatures", "Candidatures reçues") == "0"
+    assert dataset.call.title not in html
+
+
+def test_bad_dates_keep_what_was_typed(officer_client):
+    response = officer_client.get(
+        reverse("reporting:indicators"), {"du": "2025-06-01", "au": "2025-01-01"}
+    )
+    assert response.status_code == 400
+    html = page_text(response)
+    assert "La date de fin doit être postérieure à la date de début." in html
+    assert 'value="2025-06-01"' in html
+    response = officer_client.get(reverse("reporting:indicators"), {"du": "hier"})
+    assert response.status_code == 400
+    assert "Saisissez une date valide." in page_text(response)
+
+
+def test_custom_dates(officer_client):
+    response = officer_client.get(
+        reverse("reporting:indicators"), {"du": "2025-01-01", "au": "2025-03-31"}
+    )
+    html = page_text(response)
+    assert "du 1 janvier 2025 au 31 mars 2025" in html
+    assert cell_after(html, "candidatures", "Candidatures reçues") == "3"
+
+
+def test_same_numbers_in_xlsx(officer_client):
+    response = officer_client.get(reverse("reporting:export", args=["xlsx"]), YEAR)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames[0] == "Périmètre"
+    sheet = workbook["Candidatures"]
+    rows = {r[0]: r[1:] for r in sheet.iter_rows(values_only=True) if r and r[0]}
+    assert rows["Étape"] == ("Candidatures", "Structures")
+    assert rows["Candidatures reçues"] == (5, 7)
+    assert rows["Retenues"] == (2, 3)
+    assert sheet["B2"].number_format == "#,##0"
+    jobs = {r[0]: r[1:] for r in workbook["Emplois"].iter_rows(values_only=True) if r and r[0]}
+    assert jobs["Total"] == (3, 16, 13.75)
+    assert workbook["Emplois"]["D2"].number_format == "#,##0.00"
+    delays = {
+        r[0]: r[1:]
+        for r in workbook["Délai clôture-décision"].iter_rows(values_only=True)
+        if r and r[0]
+    }
+    assert delays["Ensemble"] == (4, 20.0, 22.5)
+
+
+def test_same_numbers_in_csv_and_ods(officer_client):
+    response = officer_client.get(reverse("reporting:export", args=["csv"]), YEAR)
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert lines[0] == ["Indicateur", "Catégorie", "Mesure", "Valeur"]
+    assert [
+        "Candidatures reçues, éligibles et décisions", "Candidatures reçues", "Candidatures", "5",
+    ] in lines  # fmt: skip
+    assert ["Emplois concernés", "Total", "ETP", "13,75"] in lines
+    response = officer_client.get(reverse("reporting:export", args=["ods"]), YEAR)
+    assert response.status_code == 200
+    from odf.opendocument import load
+    from odf.table import Table, TableCell, TableRow
+
+    document = load(io.BytesIO(response.content))
+    names = [t.getAttribute("name") for t in document.spreadsheet.getElementsByType(Table)]
+    assert names[:2] == ["Périmètre", "Candidatures"]
+    candidatures = document.spreadsheet.getElementsByType(Table)[1]
+    values = {}
+    for row in candidatures.getElementsByType(TableRow):
+        cells = row.getElementsByType(TableCell)
+        values[str(cells[0])] = [
+            (c.getAttribute("valuetype"), c.getAttribute("value")) for c in cells[1:]
+        ]
+    assert values["Candidatures reçues"] == [("float", "5"), ("float", "7")]
+
+
+def test_same_numbers_in_the_pdf(officer_client):
+    from pypdf import PdfReader
+
+    response = officer_client.get(reverse("reporting:annual_report"), YEAR)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    flat = " ".join(text.split())
+    assert "Rapport d'activité" in flat
+    assert "Candidatures reçues 5 7" in flat
+    assert "Retenues 2 3" in flat
+    assert "Ensemble 4 20,0 22,5" in flat
+    assert "Loire-Atlantique (44) 1 12 10,5" in flat
+
+
+def test_funder_sees_aggregates_under_secrecy(funder_client, dataset):
+    html = page_text(funder_client.get(reverse("reporting:indicators"), YEAR))
+    assert cell_after(html, "candidatures", "Candidatures reçues") == "5"
+    assert cell_after(html, "candidatures", "Retenues") == "&lt; 3"
+    assert cell_after(html, "par_departement", "Loire-Atlantique (44)") == "&lt; 3"
+    assert cell_after(html, "par_departement", "Sarthe (72)") == "0"
+    assert cell_after(html, "structures_accompagnees", "Structures accompagnées") == "3"
+    assert 'name="diffusion"' not in html  # the funder cannot turn secrecy off
+    response = funder_client.get(
+        reverse("reporting:export", args=["xlsx"]), {**YEAR, "diffusion": "complete"}
+    )
+    workbook = load_workbook(io.BytesIO(response.content))
+    rows = {r[0]: r[1:] for r in workbook["Candidatures"].iter_rows(values_only=True) if r and r[0]}
+    assert rows["Candidatures reçues"] == (5, 7)
+    assert rows["Retenues"] == ("< 3", 3)
+    jobs = {r[0]: r[1:] for r in workbook["Emplois"].iter_rows(values_only=True) if r and r[0]}
+    # one structure per département: its staff would be disclosed
+    assert jobs["Loire-Atlantique (44)"] == ("< 3", "n.c.", "n.c.")
+    assert jobs["Sarthe (72)"] == (0, 0, 0)  # nothing to hide
+    assert jobs["Total"] == (3, 16, 13.75)
+    csv_text = b"".join(
+        funder_client.get(reverse("reporting:export", args=["csv"]), YEAR).streaming_content
+    ).decode("utf-8-sig")
+    assert "Candidatures reçues, éligibles et décisions;Retenues;Candidatures;< 3" in csv_text
+
+
+def test_officer_can_prepare_the_funder_version(officer_client):
+    html = page_text(
+        officer_client.get(reverse("reporting:indicators"), {**YEAR, "diffusion": "financeur"})
+    )
+    assert cell_after(html, "candidatures", "Retenues") == "&lt; 3"
+
+
+def test_funder_never_sees_a_person(funder_client, dataset):
+    urls = [
+        reverse("reporting:indicators"),
+        reverse("reporting:export", args=["csv"]),
+        reverse("reporting:export", args=["xlsx"]),
+        reverse("reporting:export", args=["ods"]),
+        reverse("reporting:annual_report"),
+    ]
+    secrets = personal_strings(dataset)
+    assert any("@example.org" in s for s in secrets) and "02 40 00 00 00" in secrets
+    for url in urls:
+        for params in ({}, YEAR, {"appel": str(dataset.call.pk)}):
+            response = funder_client.get(url, params)
+            assert response.status_code == 200, url
+            body = _readable(response)
+            found = [s for s in secrets if s.lower() in body.lower()]
+            assert found == [], f"{url} {params}: {found}"
+
+
+def _readable(response) -> str:
+    """Every text a person could read in the response, whatever its format."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    kind = response["Content-Type"]
+    if kind.startswith("application/pdf"):
+        from pypdf import PdfReader
+
+        return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+    if "spreadsheet" in kind or "opendocument" in kind:
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "\n".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+            )
+    return content.decode("utf-8-sig")
+
+
+def test_others_are_not_let_in(client, dataset):
+    for role in (Role.APPLICANT, Role.REVIEWER, Role.CONSULTANT, Role.ADMIN):
+        user = make_user(role)
+        add_totp(user)
+        sign_in(client, user)
+        assert client.get(reverse("reporting:indicators")).status_code == 404
+        assert client.get(reverse("reporting:export", args=["xlsx"])).status_code == 404
+    sign_in(client, dataset.officer)
+    assert client.get(reverse("reporting:export", args=["pdf"])).status_code == 404
+
+
+def test_query_count_does_not_depend_on_rows(client, django_assert_num_queries, settings):
+    settings.COOPESS_REPORT_CACHE_SECONDS = 0  # every request computes
+    from tests.diagnostic.helpers import make_cohort
+    from tests.selection.helpers import quick_application
+
+    small = make_cohort(applications=(2, 1), seed=5)
+    for seed in range(3):
+        quick_application(small.call, 700 + seed)
+    sign_in(client, small.officer)
+    url = reverse("reporting:indicators")
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    from coopess.selection.models import CohortMember
+    from tests.reporting.helpers import decide
+
+    outcomes = ["selected", "waitlisted", "rejected"]
+    for seed in range(27):
+        application = quick_application(small.call, 800 + seed, departements=("44", "85"))
+        outcome = outcomes[seed % 3]
+        decide(application, outcome, application.submitted_at, ["ranking"], by=small.officer)
+        if outcome == "selected":
+            CohortMember.objects.create(cohort=small.cohort, application=application)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert response.status_code == 200
+    with CaptureQueriesContext(connection) as export_few:
+        client.get(reverse("reporting:export", args=["xlsx"]))
+    assert len(export_few.captured_queries) == len(few.captured_queries)
+
+
+def test_numbers_are_reused_for_a_few_minutes(officer_client, dataset, settings):
+    settings.COOPESS_REPORT_CACHE_SECONDS = 300
+    url = reverse("reporting:indicators")
+    with CaptureQueriesContext(connection) as first:
+        html = page_text(officer_client.get(url, YEAR))
+    with CaptureQueriesContext(connection) as second:
+        again = page_text(officer_client.get(url, YEAR))
+    assert len(second.captured_queries) < len(first.captured_queries) - 5
+    assert cell_after(again, "candidatures", "Candidatures reçues") == "5"
+    assert cell_after(html, "emplois", "Total") == cell_after(again, "emplois", "Total") == "3"
+    # another period is another computation
+    other = page_text(officer_client.get(url, {"annee": "2024"}))
+    assert cell_after(other, "candidatures", "Candidatures reçues") == "1"
