@@ -97,7 +97,7 @@ def structure_deliverable(
         .select_related("session")
         .first()
     )
-    if deliverable is None:
+    if deliverable is None or not deliverable.file:  # no file: anonymised (retention)
         raise Http404
     return deliverable
 

@@ -59,6 +59,20 @@ LABELS = {
     "titre": "Titre",
     "traitee_le": "Traitée le",
     "vos_coordonnees_declarees": "Vos coordonnées déclarées",
+    # diagnostic partagé and collective support (coopess/diagnostic|support/privacy.py)
+    "demandee_par_la_structure": "Demandée par la structure",
+    "demi_journee": "Demi-journée",
+    "envoye_le": "Envoyé le",
+    "modalite": "Modalité",
+    "modifie_le": "Modifié le",
+    "notes_du_dla": "Notes du DLA",
+    "notes_privees_du_dla": "Notes privées du DLA",
+    "present": "Présent·e",
+    "presences": "Présences",
+    "relectures_de_la_synthese": "Vos relectures de la synthèse",
+    "reponses": "Réponses",
+    "seance": "Séance",
+    "vous_etiez_present": "Vous étiez présent·e",
 }
 
 

@@ -424,7 +424,10 @@ def deliverable_add(request, cohort_id: int, session_id: int):
 
 def _deliverable(access, deliverable_id):
     return get_object_or_404(
-        Deliverable.objects.filter(session__cohort=access.cohort).select_related("session"),
+        # no file: anonymised by retention
+        Deliverable.objects.filter(session__cohort=access.cohort)
+        .exclude(file="")
+        .select_related("session"),
         public_id=deliverable_id,
     )
 
