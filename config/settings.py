@@ -212,8 +212,51 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "coopess" / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Uploaded files: on the local disk (MEDIA_ROOT, the default) or in a private bucket of an
+# S3-compatible object store (MEDIA_STORAGE=s3). Either way they are never served by URL: the
+# permission-checked views read them through the storage (coopess.common.uploads).
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local").strip().lower()
+if MEDIA_STORAGE == "local":
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    _bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="").strip()
+    if not _bucket:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 but AWS_STORAGE_BUCKET_NAME is not set. Set it to the name of the "
+            "(private) bucket that holds the uploaded files, together with AWS_S3_ENDPOINT_URL "
+            "(for a provider other than Amazon), AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY; or set MEDIA_STORAGE=local to keep files in MEDIA_ROOT."
+        )
+    MEDIA_STORAGE_BACKEND = {
+        "BACKEND": "coopess.common.storage.MediaS3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            # Empty: Amazon S3 itself; otherwise the provider's endpoint (https://…).
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # Empty: boto3's own chain (instance role, ~/.aws/credentials).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            # "path" for MinIO, Garage and most self-hosted stores; empty: boto3 decides.
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # A key prefix inside the bucket (several instances may share one bucket).
+            "location": env.str("AWS_LOCATION", default="").strip("/"),
+            # Every object is private. Empty only for a bucket whose ACLs are disabled
+            # ("bucket owner enforced"), which refuses any ACL header.
+            "default_acl": env.str("AWS_DEFAULT_ACL", default="private") or None,
+            # No signed URL is ever produced: a URL would bypass the permission checks.
+            "querystring_auth": False,
+            # Names are unguessable and unique: never replace an existing object silently.
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            # A file read back for a download is kept in memory up to 2.5 MB, then on disk.
+            "max_memory_size": 2_621_440,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

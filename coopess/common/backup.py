@@ -4,12 +4,15 @@ One ``.tar.gz`` archive holds:
 
 - ``data.json``: ``dumpdata`` of every app (natural keys), portable between SQLite and
   PostgreSQL, so that the embedded default and production use the same procedure;
-- ``media/…``: every file under ``MEDIA_ROOT``;
+- ``media/…``: every file of the media storage: the files under ``MEDIA_ROOT`` (the default,
+  ``MEDIA_STORAGE=local``) or the objects of the bucket (``MEDIA_STORAGE=s3``), read through
+  Django's storage API; an archive made from one restores into the other;
 - ``manifest.json``: format version, creation time (UTC), applied migrations per app, database
   vendor, row counts per model and the sha256 of every media file.
 
 A restore goes into an EMPTY, freshly migrated database, checks every media file against its
-hash and the row counts against the manifest. Messages are for operators: in English.
+hash and the row counts against the manifest, and writes the media files into the configured
+storage (``MEDIA_ROOT`` or the bucket). Messages are for operators: in English.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 
 from django.apps import apps
-from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -112,6 +117,22 @@ class _HashingReader:
         return chunk
 
 
+def _local_root(storage: Storage) -> Path | None:
+    """The directory of a local storage; ``None`` for an object store (S3…)."""
+    if isinstance(storage, FileSystemStorage):
+        return Path(storage.location)
+    return None
+
+
+def describe_storage(storage: Storage) -> str:
+    """Where the media files are, for operators' messages."""
+    root = _local_root(storage)
+    if root is not None:
+        return str(root)
+    describe = getattr(storage, "describe", None)
+    return describe() if callable(describe) else type(storage).__name__
+
+
 def _media_files(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
@@ -124,11 +145,55 @@ def _media_files(root: Path) -> list[Path]:
     return sorted(files)
 
 
+def _is_safe_name(name: str) -> bool:
+    return (
+        bool(name)
+        and "\\" not in name
+        and not name.startswith("/")
+        and all(part not in ("", ".", "..") for part in name.split("/"))
+    )
+
+
+def _storage_files(storage: Storage, directory: str = "") -> list[str]:
+    """Every file of a storage that is not a local directory (S3…), as storage names."""
+    directories, files = storage.listdir(directory)
+    names = [f"{directory}{name}" for name in files]
+    for sub in directories:
+        names.extend(_storage_files(storage, f"{directory}{sub}/"))
+    return sorted(names)
+
+
+def _add_storage_media(archive: tarfile.TarFile, storage: Storage, hashes: dict) -> None:
+    where = describe_storage(storage)
+    try:
+        names = _storage_files(storage)
+    except OSError as error:
+        raise BackupError(f"Cannot list the media files in {where}: {error}") from error
+    for name in names:
+        if not _is_safe_name(name):
+            raise BackupError(
+                f"Refusing to back up: the media storage {where} holds an object with an unsafe "
+                f"name {name!r}, which a restore would refuse. Move or delete it, then retry."
+            )
+        try:
+            with storage.open(name, "rb") as handle:
+                info = tarfile.TarInfo(MEDIA_PREFIX + name)
+                info.size = handle.size
+                info.mtime = int(time.time())
+                info.mode = 0o640
+                reader = _HashingReader(handle)
+                archive.addfile(info, fileobj=reader)
+        except OSError as error:
+            raise BackupError(f"Cannot read media file {name!r} from {where}: {error}") from error
+        hashes[name] = reader.digest.hexdigest()
+
+
 def backup(output: Path) -> dict:
     """Write the archive to ``output``; return its manifest."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    media_root = Path(settings.MEDIA_ROOT)
+    storage = default_storage
+    media_root = _local_root(storage)
     created_at = timezone.now().astimezone(datetime.UTC).isoformat()
     partial = output.with_name(output.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="coopess-backup-") as tmp:
@@ -152,13 +217,16 @@ def backup(output: Path) -> dict:
         hashes: dict[str, str] = {}
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(data_path, arcname=DATA)
-            for path in _media_files(media_root):
-                relative = path.relative_to(media_root).as_posix()
-                info = archive.gettarinfo(str(path), arcname=MEDIA_PREFIX + relative)
-                with open(path, "rb") as handle:
-                    reader = _HashingReader(handle)
-                    archive.addfile(info, fileobj=reader)
-                hashes[relative] = reader.digest.hexdigest()
+            if media_root is None:
+                _add_storage_media(archive, storage, hashes)
+            else:
+                for path in _media_files(media_root):
+                    relative = path.relative_to(media_root).as_posix()
+                    info = archive.gettarinfo(str(path), arcname=MEDIA_PREFIX + relative)
+                    with open(path, "rb") as handle:
+                        reader = _HashingReader(handle)
+                        archive.addfile(info, fileobj=reader)
+                    hashes[relative] = reader.digest.hexdigest()
             manifest = {
                 "format_version": FORMAT_VERSION,
                 "created_at": created_at,
@@ -302,8 +370,43 @@ def _extract_media(archive: tarfile.TarFile, media_root: Path) -> int:
     return written
 
 
+def _upload_media(archive: tarfile.TarFile, storage: Storage) -> int:
+    """Write the archive's media files into a storage that is not a local directory (S3…)."""
+    written = 0
+    for member in archive:
+        if not member.isfile() or not member.name.startswith(MEDIA_PREFIX):
+            continue
+        name = _safe_media_path(member.name)
+        with archive.extractfile(member) as source:
+            if storage.exists(name):  # as with local files: the archive's version wins
+                storage.delete(name)
+            saved = storage.save(name, File(source, name=name))
+        if saved != name:
+            raise BackupError(
+                f"Media file {name!r} was stored as {saved!r}: something else is writing into "
+                "the media storage during the restore. Stop the services and restore again."
+            )
+        written += 1
+    return written
+
+
+def _check_storage_writable(storage: Storage) -> None:
+    """Before touching the database: an object store that cannot be written (unreachable,
+    missing bucket, read-only credentials) stops the restore."""
+    if _local_root(storage) is not None:
+        return
+    try:
+        probe = storage.save(".coopess-restore-probe", ContentFile(b""))
+        storage.delete(probe)
+    except OSError as error:
+        raise BackupError(
+            f"Refusing to restore: the media storage {describe_storage(storage)} cannot be "
+            f"written ({error}). Check MEDIA_STORAGE and the AWS_* settings, then retry."
+        ) from error
+
+
 def restore(path: Path, *, stdout=None) -> dict:
-    """Restore the archive into the (migrated, empty) database and MEDIA_ROOT."""
+    """Restore the archive into the (migrated, empty) database and the media storage."""
 
     def say(message: str) -> None:
         if stdout is not None:
@@ -320,6 +423,8 @@ def restore(path: Path, *, stdout=None) -> dict:
         raise BackupError(f"Unreadable archive {path}: {error}") from error
     say(f"Archive checked: {len(manifest['media'])} media files match their sha256.")
 
+    storage = default_storage
+    _check_storage_writable(storage)
     call_command("migrate", interactive=False, verbosity=0)
     check_migrations(manifest)
     check_empty()
@@ -333,9 +438,21 @@ def restore(path: Path, *, stdout=None) -> dict:
             reset_sequences()
     say("Database loaded.")
 
-    with tarfile.open(path, "r:gz") as archive:
-        written = _extract_media(archive, Path(settings.MEDIA_ROOT))
-    say(f"{written} media files restored into {settings.MEDIA_ROOT}.")
+    where = describe_storage(storage)
+    media_root = _local_root(storage)
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            if media_root is not None:
+                written = _extract_media(archive, media_root)
+            else:
+                written = _upload_media(archive, storage)
+    except OSError as error:
+        raise BackupError(
+            f"The database is loaded but the media files could not be written into {where}: "
+            f"{error}. Fix the media storage, empty the database (drop and recreate it) and "
+            "run restore again."
+        ) from error
+    say(f"{written} media files restored into {where}.")
 
     actual = row_counts()
     mismatches = [

@@ -254,6 +254,11 @@ def protected_file_response(
     The content type comes from the stored name's extension (set by ``storage_name`` from the
     detected kind), never from ``download_name``. ``inline`` is honoured for PDF and images
     only; anything else is always a download.
+
+    The file is read through its storage (``FieldFile.open``), never through a filesystem path
+    or a storage URL: the same code serves local files (``MEDIA_ROOT``) and objects of a private
+    S3 bucket (``MEDIA_STORAGE=s3``, ``coopess.common.storage``), and no address that would
+    bypass the caller's permission check is ever handed out.
     """
     kind = _CANONICAL_EXTENSION_KINDS.get(_extension(field_file.name or ""))
     field_file.open("rb")
