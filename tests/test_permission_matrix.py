@@ -117,6 +117,14 @@ MATRIX: dict[str, dict] = {
     "support:structure": STRANGER,
     "support:structure_deliverable": STRANGER,
     "support:structure_dla_request": POST_ONLY,
+    # follow-ups: the cohort's officers; the structure through its emailed link (signed in,
+    # acting for it); consultants, reviewers and funders see nothing of them
+    "followups:cohort": STRANGER,
+    "followups:close": POST_ONLY,
+    "followups:followup": STRANGER,
+    "followups:referral": POST_ONLY,
+    "followups:answer": STRANGER,
+    "followups:structure": STRANGER,
     # interviews
     "diagnostic:interviews": STRANGER,
     "diagnostic:interview_record": STRANGER,
@@ -175,6 +183,19 @@ MATRIX: dict[str, dict] = {
     "reporting:indicators": every(404, anonymous=LOGIN, officer=200, funder=200),
     "reporting:export": every(404, anonymous=LOGIN, officer=200, funder=200),
     "reporting:annual_report": every(404, anonymous=LOGIN, officer=200, funder=200),
+    # timelines (the matrix officer works for another DLA), notifications, personal calendar;
+    # the feed is public but opened only by its secret: a wrong one is not found, for everyone
+    "notifications:call_timeline": STRANGER,
+    "notifications:cohort_timeline": STRANGER,
+    "notifications:structure_timeline": STRANGER,
+    "notifications:feed": NOT_FOUND,
+    "notifications:list": SIGNED_IN,
+    "notifications:read": POST_ONLY,
+    "notifications:read_all": POST_ONLY,
+    "notifications:settings": SIGNED_IN,
+    "notifications:feed_regenerate": POST_ONLY,
+    "notifications:feed_revoke": POST_ONLY,
+    "notifications:email_mode": POST_ONLY,
     # allauth
     "account_login": SIGNED_OUT_ONLY,
     "account_signup": SIGNED_OUT_ONLY,
@@ -278,6 +299,7 @@ def context(db):
     from coopess.applications import services
     from tests.applications.helpers import complete_application
     from tests.diagnostic.helpers import make_cohort
+    from tests.followups.helpers import matrix_ids as followup_matrix_ids
     from tests.support.helpers import matrix_ids as support_matrix_ids
 
     application = complete_application()
@@ -294,6 +316,10 @@ def context(db):
             **_workshop_ids(cohort),
             **_synthesis_ids(cohort),
             **support_matrix_ids(cohort),
+            "call_id": cohort.call.pk,
+            "feed_token": "inconnu" * 8,
+            "notification_id": 1,
+            **followup_matrix_ids(cohort),
         },
         "application": application,
         "token": partner.invitation_token,

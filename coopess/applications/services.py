@@ -727,6 +727,9 @@ def application_submit(
     if is_first_submission:
         transaction.on_commit(lambda: send_receipt.enqueue(application_id))
     transaction.on_commit(lambda: screen_application.enqueue(application_id))
+    from coopess.notifications.hooks import application_submitted
+
+    application_submitted(application, first=is_first_submission)
     return application
 
 

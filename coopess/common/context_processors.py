@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from coopess.notifications.services import lazy_unread_count
+
 
 def site(request) -> dict:
     user = getattr(request, "user", None)
@@ -12,4 +14,5 @@ def site(request) -> dict:
         "SITE_NAME": settings.COOPESS_SITE_NAME,
         "DEMO_MODE": settings.COOPESS_DEMO,
         "STAFF_MFA_REQUIRED": settings.COOPESS_REQUIRE_STAFF_MFA,
+        "unread_notifications": lazy_unread_count(user),
     }

@@ -17,6 +17,7 @@ from coopess.calls.models import Call
 from coopess.calls.services import call_create_from_data, load_call_data
 from coopess.common.demo_applications import demo_applications, demo_selection
 from coopess.diagnostic.demo import demo_diagnostic
+from coopess.followups.demo import demo_followups
 from coopess.privacy.demo import demo_privacy
 from coopess.support.demo import demo_support
 
@@ -148,6 +149,7 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
     # the 2023 cohort's later history, step by step (each step idempotent)
     demo_diagnostic(seed_call, open_copy)
     demo_support(seed_call)
+    demo_followups(seed_call)
     demo_privacy()
     return ACCOUNTS
 

@@ -258,3 +258,44 @@ def structure_counts(scope: Scope) -> dict:
         )
 
     return scope.remember("structure_counts", compute)
+
+
+# --- Collective support (coopess/support) ---------------------------------------------------
+
+
+def support_sessions(scope: Scope) -> dict:
+    """The support sessions (one half-day each) of the cohorts in scope dated in the period, by
+    state, the held ones by kind; and the attendance recorded at the held ones (one query each)."""
+
+    def compute() -> dict:
+        from coopess.support.models import Attendance, Session, SessionKind, SessionStatus
+
+        held = Q(status=SessionStatus.HELD)
+        collective, individual = SessionKind.COLLECTIVE, SessionKind.INDIVIDUAL
+        sessions = (
+            Session.objects.filter(cohort__in=scope.cohorts())
+            .filter(scope.period.q("starts_at"))
+            .aggregate(
+                held=Count("pk", filter=held),
+                scheduled=Count("pk", filter=Q(status=SessionStatus.PLANNED)),
+                cancelled=Count("pk", filter=Q(status=SessionStatus.CANCELLED)),
+                held_collective=Count("pk", filter=held & Q(kind=collective)),
+                held_individual=Count("pk", filter=held & Q(kind=individual)),
+            )
+        )
+        present = Q(present=True)
+        attendance = (
+            Attendance.objects.filter(
+                session__cohort__in=scope.cohorts(), session__status=SessionStatus.HELD
+            )
+            .filter(scope.period.q("session__starts_at"))
+            .aggregate(
+                expected_collective=Count("pk", filter=Q(session__kind=collective)),
+                expected_individual=Count("pk", filter=Q(session__kind=individual)),
+                present_collective=Count("pk", filter=present & Q(session__kind=collective)),
+                present_individual=Count("pk", filter=present & Q(session__kind=individual)),
+            )
+        )
+        return {**sessions, **attendance}
+
+    return scope.remember("support_sessions", compute)

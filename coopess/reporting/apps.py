@@ -5,3 +5,9 @@ class ReportingConfig(AppConfig):
     name = "coopess.reporting"
     label = "reporting"
     verbose_name = "Rapports aux financeurs"
+
+    def ready(self) -> None:
+        # the indicators other apps define (coopess/<app>/reporting_indicators.py)
+        from coopess.reporting.registry import discover
+
+        discover()

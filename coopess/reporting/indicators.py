@@ -7,15 +7,85 @@ Indicators are computed by aggregate queries only (``values(...).annotate(Count/
 (``aggregates.py``, one query per report); Python only reshapes the few aggregated lines that
 come back (months, calls, days). ``registry.py`` holds the register and ``compute_report``.
 
-Adding an indicator (the consultancy half-days, attendance, referrals, follow-ups and outcomes
-will come with the support and follow-up apps): add its section to ``SECTIONS`` if it is new,
-then write a function ``(scope) -> Table`` decorated with ``@indicator(...)``. Its label and
-definition appear on the page, its table in every export, its chart if it names one.
+Adding an indicator here: add its section to ``registry.SECTIONS`` if it is new, then write a
+function ``(scope) -> Table`` decorated with ``@indicator(...)``. Its label and definition
+appear on the page, its table in every export (CSV, XLSX, ODS) and in the annual PDF, its
+chart if it names one, and the funder's small-count rules (``tables.py``) apply to it.
+
+Indicators of another app (follow-ups) — nothing to change in ``coopess/reporting``
+---------------------------------------------------------------------------------------
+An installed app registers its indicators in a module ``<app>/reporting_indicators.py``:
+``ReportingConfig.ready`` imports every such module (``registry.discover``, Django's
+``autodiscover_modules``), after this one. ``coopess/followups`` (being built) will write
+``coopess/followups/reporting_indicators.py``::
+
+    from django.db.models import Count, Q, Sum
+    from coopess.reporting.registry import indicator
+    from coopess.reporting.scope import Scope
+    from coopess.reporting.tables import Column, Kind, Row, Table
+
+    @indicator(
+        code="suivis_reponses", section="suivis",
+        label="Suivis répondus à temps, en retard, sans réponse",
+        definition="Suivis dont la date d'envoi prévue tombe dans la période, ...",
+        chart="stacked", sheet="Suivis",
+    )
+    def followup_answers(scope: Scope) -> Table:
+        from coopess.followups.models import FollowUp
+        lines = (
+            FollowUp.objects.filter(cohort__in=scope.cohorts())
+            .filter(scope.period.date_q("due_on"))        # a DateField: date_q, not q
+            .values("offset_months")                       # one row per follow-up (6, 12 months)
+            .annotate(on_time=Count("pk", filter=...), late=Count("pk", filter=...),
+                      missing=Count("pk", filter=...))
+            .order_by("offset_months")
+        )
+        rows = [Row(str(l["offset_months"]), f"Suivi à {l['offset_months']} mois",
+                    {"on_time": l["on_time"], "late": l["late"], "missing": l["missing"]})
+                for l in lines]
+        return Table(columns=[Column("on_time", "À temps"), Column("late", "En retard"),
+                              Column("missing", "Sans réponse")],
+                     rows=rows, category="Suivi")
+
+The three follow-up indicators the funders expect, in the same module:
+
+- ``suivis_reponses`` (section ``suivis``) — follow-ups answered on time / late / missing, per
+  follow-up (6 months, 1 year): ``Count(filter=Q(...))`` on ``status``, ``answered_at`` and
+  ``overdue_on``; counted in the period of ``due_on``.
+- ``suivis_effets`` (section ``suivis``) — outcomes at 6 months and 1 year: stage reached, forms
+  of cooperation adopted, effects declared, new needs. One ``values(offset_months, answer)``
+  ``.annotate(Count)`` per question kind, reading the JSON answers in the database
+  (``KeyTextTransform("<question code>", "answers")``) — never a loop over the follow-ups.
+  Counted in the period of ``answered_at`` (``scope.period.q``). Free-text answers (effects,
+  needs) are never shown: only how many structures answered each question.
+- ``emplois_suivis`` (section ``emplois``) — jobs at each follow-up, like ``emplois`` here:
+  structures that answered, ``Sum`` of the employees and FTE declared, per follow-up. Give the
+  sums ``Kind.COUNT`` / ``Kind.DECIMAL`` with ``basis="structures"`` so that a sum over fewer
+  than three structures is not disclosed to funders.
+
+Rules for those functions (the tests in ``tests/reporting`` check them for every indicator):
+
+- aggregate queries only, a fixed number per report whatever the rows (a query several
+  indicators share goes through ``scope.remember(key, compute)``, computed once per report);
+- start from ``scope.cohorts()`` (or ``scope.applications()``, ``scope.call_ids()``) so that
+  the call, cohort and period filters and the reader's calls apply; count an event in the
+  period where it happened (``scope.period.q`` for a datetime, ``scope.period.date_q`` for a
+  date);
+- return counts, sums and shares only, never a name, an email or a free text: the funder's
+  version applies statistical secrecy to ``Kind.COUNT`` columns and to any column with a
+  ``basis``; set ``partition=True`` when the rows add up to a total shown;
+- a new section: ``registry.section("code", "Titre", before="delais")`` at the top of the
+  module (``suivis`` is already declared, before the delays);
+- ``code`` unique (``ValueError`` otherwise), ``definition`` a French sentence ending with a
+  full stop, ``sheet`` 31 characters at most.
+
+An error in such a module stops the site at start-up (as a broken ``models.py`` would): keep it
+importable while it is being built, or create it once its models are migrated.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 
 from coopess.applications.choices import LegalForm
@@ -37,6 +107,7 @@ from coopess.reporting.aggregates import (
     stage_labels,
     structure_counts,
     submitted_by_month,
+    support_sessions,
     total_row,
     weighted_mean,
     weighted_median,
@@ -463,6 +534,152 @@ def syntheses(scope: Scope) -> Table:
         category="Mois de validation",
         partition=True,
         total=total_row(rows) if rows else None,
+    )
+
+
+# --- Collective support ------------------------------------------------------------------------
+
+
+@indicator(
+    code="demi_journees",
+    section="accompagnement",
+    label="Demi-journées de conseil prévues et réalisées",
+    definition=(
+        "Prestations de conseil financées par le DLA dont la période d'accompagnement commence "
+        "dans la période, et leurs demi-journées prévues ; séances (une demi-journée chacune) "
+        "datées dans la période : tenues (demi-journées réalisées), programmées mais pas encore "
+        "tenues, annulées."
+    ),
+    chart="bar",
+    sheet="Demi-journées de conseil",
+)
+def consultancy_half_days(scope: Scope) -> Table:
+    from coopess.support.models import Engagement
+
+    engagements = (
+        Engagement.objects.filter(cohort__in=scope.cohorts())
+        .filter(scope.period.date_q("starts_on"))
+        .aggregate(n=Count("pk"), planned=Sum("planned_half_days"))
+    )
+    sessions = support_sessions(scope)
+    lines = [
+        ("engagements", "Prestations de conseil", engagements["n"]),
+        ("planned", "Demi-journées prévues", engagements["planned"] or 0),
+        ("held", "Demi-journées réalisées (séances tenues)", sessions["held"]),
+        ("scheduled", "Séances programmées, pas encore tenues", sessions["scheduled"]),
+        ("cancelled", "Séances annulées", sessions["cancelled"]),
+    ]
+    return Table(
+        columns=[Column("n", "Nombre")],
+        rows=[Row(key, label, {"n": n}) for key, label, n in lines],
+        category="",
+    )
+
+
+def _attendance_row(key: str, label: str, sessions: int, expected: int, present: int) -> Row:
+    return Row(
+        key,
+        label,
+        {
+            "sessions": sessions,
+            "expected": expected,
+            "present": present,
+            "rate": present / expected if expected else None,
+        },
+    )
+
+
+@indicator(
+    code="presence",
+    section="accompagnement",
+    label="Taux de présence aux séances d'accompagnement",
+    definition=(
+        "Pour les séances tenues dans la période : présences attendues (chaque représentant·e "
+        "déclaré·e des structures concernées, à chaque séance : toutes les structures de la "
+        "cohorte pour une séance collective, une seule pour une séance individuelle), "
+        "présences constatées, et leur rapport."
+    ),
+    chart="bar",
+    chart_column=3,
+    sheet="Taux de présence",
+)
+def attendance(scope: Scope) -> Table:
+    counts = support_sessions(scope)
+    rows = [
+        _attendance_row(
+            kind,
+            label,
+            counts[f"held_{kind}"],
+            counts[f"expected_{kind}"],
+            counts[f"present_{kind}"],
+        )
+        for kind, label in (
+            ("collective", "Séances collectives"),
+            ("individual", "Séances individuelles"),
+        )
+    ]
+    total = _attendance_row(
+        "total",
+        "Ensemble",
+        *(sum(row.values[key] for row in rows) for key in ("sessions", "expected", "present")),
+    )
+    return Table(
+        columns=[
+            Column("sessions", "Séances tenues"),
+            Column("expected", "Présences attendues"),
+            Column("present", "Présences constatées"),
+            Column("rate", "Taux de présence", Kind.PERCENT, basis=("present", "expected")),
+        ],
+        rows=rows,
+        category="Séances",
+        partition=True,
+        total=total,
+    )
+
+
+@indicator(
+    code="orientations",
+    section="accompagnement",
+    label="Orientations vers les acteurs locaux de l'accompagnement",
+    definition=(
+        "Besoins de structures accompagnées (ou actions de leur plan d'action) confiés à un "
+        "acteur de l'annuaire du DLA, créés dans la période, selon leur état actuel ; dont "
+        "orientations vers un DLA départemental."
+    ),
+    chart="bar",
+    sheet="Orientations",
+)
+def referrals(scope: Scope) -> Table:
+    from coopess.support.models import Referral, ReferralStatus
+
+    lines = {
+        line["status"]: line
+        for line in Referral.objects.filter(cohort__in=scope.cohorts())
+        .filter(scope.period.q("created_at"))
+        .values("status")
+        .annotate(n=Count("pk"), dla=Count("pk", filter=Q(actor__is_departmental_dla=True)))
+        .order_by()
+    }
+    rows = [
+        Row(
+            status.value,
+            status.label,
+            {
+                "referrals": lines.get(status.value, {}).get("n", 0),
+                "dla": lines.get(status.value, {}).get("dla", 0),
+            },
+        )
+        for status in ReferralStatus
+    ]
+    return Table(
+        columns=[
+            Column("referrals", "Orientations"),
+            Column("dla", "dont vers un DLA départemental"),
+        ],
+        rows=rows,
+        category="État",
+        partition=True,
+        total=total_row(rows),
     )
 
 

@@ -24,8 +24,24 @@ SECTIONS: dict[str, str] = {
     "structures": "Structures accompagnées",
     "emplois": "Emplois concernés",
     "diagnostic": "Diagnostic partagé",
+    "accompagnement": "Accompagnement collectif",
+    # filled by coopess/followups (see the docstring of indicators.py)
+    "suivis": "Suivis et effets à 6 mois et à 1 an",
     "delais": "Délais",
 }
+
+
+def section(code: str, title: str, *, before: str | None = None) -> None:
+    """Declare a section of the report (an app bringing indicators of a new kind). It is listed
+    before ``before`` (a section code), or last; declaring an existing code again changes
+    nothing."""
+    if code in SECTIONS:
+        return
+    items = list(SECTIONS.items())
+    position = next((i for i, (c, _) in enumerate(items) if c == before), len(items))
+    items.insert(position, (code, title))
+    SECTIONS.clear()
+    SECTIONS.update(items)
 
 
 @dataclass(frozen=True)
@@ -143,3 +159,14 @@ def compute_report(scope: Scope) -> Report:
 
 # Every indicator registers itself on import (after this module is complete: no cycle issue).
 from coopess.reporting import indicators as _indicators  # noqa: E402, F401
+
+#: the module name other apps give their indicators (found by ``ReportingConfig.ready``)
+APP_MODULE = "reporting_indicators"
+
+
+def discover() -> None:
+    """Import ``<app>.reporting_indicators`` of every installed app that has one: their
+    ``@indicator(...)`` functions join the report after this module's own."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules(APP_MODULE)

@@ -3,8 +3,9 @@ period whose boundaries are midnights in Europe/Paris.
 
 An event is counted in the period where it happened: an application on its submission, a
 decision when it was taken, an interview or a workshop when it starts, a synthesis when it was
-validated, a structure when its application joined a cohort. A cohort spanning two years is
-thus counted in the period of each of its events.
+validated, a structure when its application joined a cohort, a consultancy (its planned
+half-days) on the first day of its support period, a support session on its date, a referral
+on its creation. A cohort spanning two years is thus counted in the period of each of its events.
 """
 
 from __future__ import annotations
@@ -64,6 +65,15 @@ class Period:
             condition &= Q(**{f"{path}__gte": self.start})
         if self.end is not None:
             condition &= Q(**{f"{path}__lt": self.end})
+        return condition
+
+    def date_q(self, path: str) -> Q:
+        """The same for a calendar day (a ``DateField``, already a Paris day)."""
+        condition = Q()
+        if self.first_day is not None:
+            condition &= Q(**{f"{path}__gte": self.first_day})
+        if self.last_day is not None:
+            condition &= Q(**{f"{path}__lte": self.last_day})
         return condition
 
     @property

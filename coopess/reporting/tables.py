@@ -29,7 +29,7 @@ class Kind:
     COUNT = "count"  # a number of applications, structures, meetings
     DECIMAL = "decimal"  # FTE
     DAYS = "days"  # a delay in days (median, mean)
-    PERCENT = "percent"
+    PERCENT = "percent"  # a share: 0.75 is shown « 75 % » (and formatted 0% in spreadsheets)
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,15 @@ class Column:
     key: str
     label: str
     kind: str = Kind.COUNT
-    #: for sums and averages: the key of the count column they are computed over
-    basis: str | None = None
+    #: for sums, averages and rates: the key (or keys) of the count columns they are computed
+    #: over; the value is not disclosed when one of them is 1 or 2, or hidden
+    basis: str | tuple[str, ...] | None = None
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        if self.basis is None:
+            return ()
+        return (self.basis,) if isinstance(self.basis, str) else tuple(self.basis)
 
 
 @dataclass
@@ -94,7 +101,7 @@ def format_number(value, kind: str = Kind.COUNT) -> str:
     if kind == Kind.COUNT:
         text = f"{int(value):,}"
     elif kind == Kind.PERCENT:
-        text = f"{float(value):,.0f} %"
+        text = f"{float(value) * 100:,.0f}\u00a0%"
     else:
         text = f"{float(value):,.1f}"
     return text.replace(",", "\u202f").replace(".", ",")
@@ -134,11 +141,12 @@ class DisplayTable:
                     value = row.values.get(column.key)
                     if column.kind == Kind.COUNT and _is_small(value):
                         hidden[index, column.key] = SMALL
-                    elif column.basis is not None and value is not None:
+                    elif value is not None and any(
                         # a sum over no unit at all (0) tells nothing about anyone
-                        basis = row.values.get(column.basis) or 0
-                        if 0 < basis < THRESHOLD:
-                            hidden[index, column.key] = NOT_DISCLOSED
+                        _is_small(row.values.get(key) or 0)
+                        for key in column.bases
+                    ):
+                        hidden[index, column.key] = NOT_DISCLOSED
             if table.partition:
                 body = range(len(table.rows))
                 for column in table.columns:
@@ -158,7 +166,7 @@ class DisplayTable:
             # sums over a hidden count would give it away: hide them with their basis
             for (index, key), _mark in list(hidden.items()):
                 for column in table.columns:
-                    if column.basis == key and (index, column.key) not in hidden:
+                    if key in column.bases and (index, column.key) not in hidden:
                         hidden[index, column.key] = NOT_DISCLOSED
         display_rows = []
         for index, row in enumerate(rows):

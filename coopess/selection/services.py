@@ -619,6 +619,9 @@ def decisions_send(*, call: Call, by: User) -> int:
         transaction.on_commit(
             lambda decision_id=decision_id: send_decision_letter.enqueue(decision_id)
         )
+    from coopess.notifications.hooks import decisions_sent
+
+    decisions_sent([decision.pk for decision in pending])
     return len(pending)
 
 

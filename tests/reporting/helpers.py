@@ -14,6 +14,26 @@ Call (closes 30 April 2025 at 18:00, Paris), one cohort created by ``make_cohort
 A and B join the cohort on 2 June 2025. Interviews: A's two structures held (10 and 11 June
 2025), B's planned (12 June). Workshop held 20 June 2025. Diagnostic started 1 June 2025,
 synthesis validated 3 July 2025 (32 days).
+
+Collective support (``build_support``): the cohort's three structures have two declared
+representatives each (six). One consultancy of 4 planned half-days, 1 September to
+31 December 2025. Sessions (one half-day each):
+
+| session | kind | date (Paris) | state | present / expected |
+|---------|------|--------------|-------|--------------------|
+| 1 | collective | 15/09/2025 morning | held | 5 / 6 |
+| 2 | individual (A's lead) | 02/10/2025 afternoon | held | 2 / 2 |
+| 3 | collective | 05/11/2025 morning | cancelled | — |
+| 4 | collective | 10/12/2025 morning | planned | — |
+| 5 | collective | 12/01/2026 morning | held | 6 / 6 |
+
+2025: 1 consultancy, 4 half-days planned, 2 held, 1 scheduled, 1 cancelled; attendance 7 / 8
+(collective 5 / 6, individual 2 / 2). 2026: 0 planned (the consultancy starts in 2025), 1 held,
+6 / 6.
+
+Referrals (created, Paris): A's lead → DLA 44, done (20/09/2025); A's partner → a network,
+proposed (01/10/2025); B → DLA 53, contacted (15/10/2025); A's lead → the network, in progress
+(01/02/2026). 2025: 3 referrals, 2 to a departmental DLA (one done, one contacted).
 """
 
 from __future__ import annotations
@@ -149,7 +169,103 @@ def build_dataset() -> DataSet:
         validated_at=paris(2025, 7, 3, 16),
         pdf_sha256="0" * 64,
     )
-    return DataSet(setup=setup, call=call, apps={"A": a, "B": b, "C": c, "D": d, "E": e, "F": f})
+    dataset = DataSet(setup=setup, call=call, apps={"A": a, "B": b, "C": c, "D": d, "E": e, "F": f})
+    build_support(dataset)
+    return dataset
+
+
+def build_support(dataset: DataSet) -> None:
+    """The collective support of the data set's cohort (see the module docstring)."""
+    from coopess.applications.models import Representative
+    from coopess.support.models import (
+        Attendance,
+        Engagement,
+        Referral,
+        ReferralStatus,
+        Session,
+        SessionKind,
+        SessionStatus,
+        SupportActor,
+    )
+    from tests.support.helpers import departmental_dla, firm
+
+    setup = dataset.setup
+    cohort, officer = setup.cohort, setup.officer
+    lead_a, partner_a = dataset.apps["A"].structures.order_by("position")
+    structure_b = dataset.apps["B"].structures.get()
+    engagement = Engagement.objects.create(
+        cohort=cohort,
+        firm=firm(),
+        budget=Decimal("4800.00"),
+        planned_half_days=4,
+        min_half_days=3,
+        max_half_days=4,
+        starts_on=dt.date(2025, 9, 1),
+        ends_on=dt.date(2025, 12, 31),
+        created_by=officer,
+    )
+    everyone = list(
+        Representative.objects.filter(structure__in=[lead_a, partner_a, structure_b]).order_by(
+            "structure_id", "position"
+        )
+    )
+    lead_reps = [r for r in everyone if r.structure_id == lead_a.pk]
+    for number, (kind, structure, day, status, reps, absent) in enumerate(
+        (
+            (SessionKind.COLLECTIVE, None, (2025, 9, 15, 9), SessionStatus.HELD, everyone, 1),
+            (SessionKind.INDIVIDUAL, lead_a, (2025, 10, 2, 14), SessionStatus.HELD, lead_reps, 0),
+            (SessionKind.COLLECTIVE, None, (2025, 11, 5, 9), SessionStatus.CANCELLED, [], 0),
+            (SessionKind.COLLECTIVE, None, (2025, 12, 10, 9), SessionStatus.PLANNED, [], 0),
+            (SessionKind.COLLECTIVE, None, (2026, 1, 12, 9), SessionStatus.HELD, everyone, 0),
+        ),
+        start=1,
+    ):
+        starts_at = paris(*day)
+        session = Session.objects.create(
+            engagement=engagement,
+            cohort=cohort,
+            title=f"Séance {number}",
+            kind=kind,
+            structure=structure,
+            half_day="morning" if starts_at.hour < 12 else "afternoon",
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=3, minutes=30),
+            mode="in_person",
+            address="1 rue de l'Exemple, 44000 Nantes",
+            status=status,
+            held_at=starts_at + dt.timedelta(hours=4) if status == SessionStatus.HELD else None,
+            created_by=officer,
+        )
+        for index, representative in enumerate(reps):
+            Attendance.objects.create(
+                session=session, representative=representative, present=index >= absent
+            )
+    operator = dataset.call.operator
+    dla44 = departmental_dla(operator, "44")
+    dla53 = departmental_dla(operator, "53")
+    network = SupportActor.objects.create(
+        operator=operator,
+        name="Réseau fictif de l'ESS",
+        expertise=["cooperation"],
+        contact_name="Odile Réseaufictif",
+        email="odile.reseau@example.org",
+        phone="02 41 11 11 11",
+    )
+    for structure, actor, status, created in (
+        (lead_a, dla44, ReferralStatus.DONE, (2025, 9, 20, 10)),
+        (partner_a, network, ReferralStatus.PROPOSED, (2025, 10, 1, 10)),
+        (structure_b, dla53, ReferralStatus.CONTACTED, (2025, 10, 15, 10)),
+        (lead_a, network, ReferralStatus.IN_PROGRESS, (2026, 2, 1, 10)),
+    ):
+        Referral.objects.create(
+            cohort=cohort,
+            structure=structure,
+            actor=actor,
+            need="Consolider le modèle économique",
+            status=status,
+            created_by=officer,
+            created_at=paris(*created),
+        )
 
 
 def personal_strings(dataset: DataSet) -> list[str]:
@@ -163,6 +279,10 @@ def personal_strings(dataset: DataSet) -> list[str]:
         strings.add(call.contact_phone)
     for rep in Representative.objects.filter(structure__application__call=call):
         strings.update({rep.first_name + " " + rep.last_name, rep.last_name, rep.email, rep.phone})
+    from coopess.support.models import SupportActor
+
+    for actor in SupportActor.objects.filter(operator=call.operator):
+        strings.update({actor.contact_name, actor.email, actor.phone})
     for user in User.objects.all():
         strings.add(user.email)
         if user.last_name:

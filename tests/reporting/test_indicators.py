@@ -149,8 +149,104 @@ def test_helpers():
 
 
 def test_every_indicator_has_a_french_label_and_definition():
-    assert len(INDICATORS) == 16
+    # other apps (coopess/followups) add theirs: count only those defined here
+    own = [i for i in INDICATORS.values() if i.compute.__module__ == "coopess.reporting.indicators"]
+    assert len(own) == 19
     for ind in INDICATORS.values():
         assert ind.section in SECTIONS
         assert ind.label and ind.definition.endswith(".")
         assert len(ind.sheet) <= 31
+
+
+def test_consultancy_half_days(dataset):
+    assert column(report_for(dataset)["demi_journees"], "n") == {
+        "engagements": 1, "planned": 4, "held": 2, "scheduled": 1, "cancelled": 1,
+    }  # fmt: skip
+    # a session counts in the period of its date, the planned half-days where the support starts
+    assert column(report_for(dataset, Period.of_year(2026))["demi_journees"], "n") == {
+        "engagements": 0, "planned": 0, "held": 1, "scheduled": 0, "cancelled": 0,
+    }  # fmt: skip
+    import datetime as dt
+
+    autumn = Period.between(dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    assert column(report_for(dataset, autumn)["demi_journees"], "n") == {
+        "engagements": 0, "planned": 0, "held": 1, "scheduled": 1, "cancelled": 1,
+    }  # fmt: skip
+
+
+def test_attendance_rate(dataset):
+    table = report_for(dataset)["presence"]
+    assert table.rows[0].values == {"sessions": 1, "expected": 6, "present": 5, "rate": 5 / 6}
+    assert table.rows[1].values == {"sessions": 1, "expected": 2, "present": 2, "rate": 1.0}
+    assert table.total.values == {"sessions": 2, "expected": 8, "present": 7, "rate": 7 / 8}
+    later = report_for(dataset, Period.of_year(2026))["presence"]
+    assert later.total.values == {"sessions": 1, "expected": 6, "present": 6, "rate": 1.0}
+    empty = report_for(dataset, Period.of_year(2024))["presence"]
+    assert empty.total.values == {"sessions": 0, "expected": 0, "present": 0, "rate": None}
+
+
+def test_referrals(dataset):
+    table = report_for(dataset)["orientations"]
+    assert column(table, "referrals") == {
+        "proposed": 1, "contacted": 1, "in_progress": 0, "done": 1,
+    }  # fmt: skip
+    assert column(table, "dla") == {"proposed": 0, "contacted": 1, "in_progress": 0, "done": 1}
+    assert table.total.values == {"referrals": 3, "dla": 2}
+    later = report_for(dataset, Period.of_year(2026))["orientations"]
+    assert later.total.values == {"referrals": 1, "dla": 0}
+    assert later.value("in_progress", "referrals") == 1
+
+
+def test_support_by_cohort(dataset):
+    from coopess.selection.models import Cohort
+
+    other = Cohort.objects.create(call=dataset.call, name="Autre cohorte", status="forming")
+    report = report_for(dataset, cohort_id=other.pk)
+    assert report["demi_journees"].value("held", "n") == 0
+    assert report["presence"].total.values["expected"] == 0
+    assert report["orientations"].total.values == {"referrals": 0, "dla": 0}
+    report = report_for(dataset, cohort_id=dataset.setup.cohort.pk)
+    assert report["demi_journees"].value("planned", "n") == 4
+    assert report["orientations"].total.values == {"referrals": 3, "dla": 2}
+
+
+def test_support_under_statistical_secrecy(dataset):
+    report = report_for(dataset)
+    texts = lambda code: {  # noqa: E731
+        row.key: [cell.text for cell in row.cells]
+        for row in report[code].display(secrecy=True).rows
+    }
+    attendance = texts("presence")
+    # one session of each kind: « < 3 » protect each other; 2 expected at the individual
+    # session: hidden, and the collective count hidden too (else 8 - 6 gives it away)
+    assert attendance["collective"] == ["< 3", "n.c.", "n.c.", "n.c."]
+    assert attendance["individual"] == ["< 3", "< 3", "< 3", "n.c."]
+    assert attendance["total"] == ["< 3", "8", "7", "88\u00a0%"]
+    referrals = texts("orientations")
+    assert referrals["done"] == ["< 3", "< 3"]
+    assert referrals["in_progress"] == ["0", "0"]
+    assert referrals["total"] == ["3", "< 3"]
+    assert texts("demi_journees")["planned"] == ["4"]
+    assert texts("demi_journees")["held"] == ["< 3"]
+
+
+def test_another_app_can_declare_a_section_and_its_indicators(monkeypatch):
+    from coopess.reporting import registry
+
+    monkeypatch.setattr(registry, "SECTIONS", dict(SECTIONS))
+    monkeypatch.setattr(registry, "INDICATORS", dict(INDICATORS))
+    registry.section("essai", "Essai", before="delais")
+    registry.section("essai", "Autre titre")  # declared once
+    assert list(registry.SECTIONS)[-2:] == ["essai", "delais"]
+    assert registry.SECTIONS["essai"] == "Essai"
+
+    @registry.indicator(code="essai", section="essai", label="Essai", definition="Un essai.")
+    def _essai(scope):  # pragma: no cover - never computed here
+        raise AssertionError
+
+    assert registry.INDICATORS["essai"].sheet == "Essai"
+    with pytest.raises(ValueError, match="twice"):
+        registry.indicator(code="essai", section="essai", label="E", definition="E.")(_essai)
+    # the follow-ups section is ready for coopess/followups/reporting_indicators.py
+    assert "suivis" in SECTIONS
+    assert registry.APP_MODULE == "reporting_indicators"

@@ -82,3 +82,23 @@ def test_map_and_stacked_chart_write_their_values():
     )
     svg = str(stacked_bar_chart(stacked.display(secrecy=False), chart_id="s", title="Décisions"))
     assert "<pattern" in svg and ">4<" in svg and ">9<" in svg and "= 13" in svg
+
+
+def test_a_rate_is_hidden_with_any_of_its_bases():
+    table = Table(
+        columns=[
+            Column("expected", "Attendues"),
+            Column("present", "Présentes"),
+            Column("rate", "Taux", Kind.PERCENT, basis=("present", "expected")),
+        ],
+        rows=[
+            Row("a", "A", {"expected": 2, "present": 0, "rate": 0.0}),
+            Row("b", "B", {"expected": 10, "present": 8, "rate": 0.8}),
+        ],
+        partition=True,
+    )
+    cells = {r.key: [c.text for c in r.cells] for r in table.display(secrecy=True).rows}
+    # « b » expected is the complementary cell: its rate would give it back (8 / 0.8)
+    assert cells == {"a": [SMALL, "0", NOT_DISCLOSED], "b": [NOT_DISCLOSED, "8", NOT_DISCLOSED]}
+    cells = {r.key: [c.text for c in r.cells] for r in table.display(secrecy=False).rows}
+    assert cells["b"] == ["10", "8", "80\u00a0%"]

@@ -289,3 +289,170 @@ def test_numbers_are_reused_for_a_few_minutes(officer_client, dataset, settings)
     # another period is another computation
     other = page_text(officer_client.get(url, {"annee": "2024"}))
     assert cell_after(other, "candidatures", "Candidatures reçues") == "1"
+
+
+# --- Collective support ----------------------------------------------------------------------
+
+
+def test_support_indicators_on_the_page(officer_client, assert_no_invalid_variables):
+    response = officer_client.get(reverse("reporting:indicators"), YEAR)
+    assert_no_invalid_variables(response)
+    html = page_text(response)
+    assert "Accompagnement collectif" in html
+    assert cell_after(html, "demi_journees", "Demi-journées prévues") == "4"
+    assert cell_after(html, "demi_journees", "Demi-journées réalisées (séances tenues)") == "2"
+    assert cell_after(html, "presence", "Ensemble") == "2"
+    assert "88\u00a0%" in html
+    assert cell_after(html, "orientations", "Total") == "3"
+    for code in ("demi_journees", "presence", "orientations"):
+        assert f'<title id="graphique-{code}-title">' in html
+
+
+def test_support_indicators_in_the_exports(officer_client):
+    response = officer_client.get(reverse("reporting:export", args=["xlsx"]), YEAR)
+    workbook = load_workbook(io.BytesIO(response.content))
+
+    def rows(name):
+        return {r[0]: r[1:] for r in workbook[name].iter_rows(values_only=True) if r and r[0]}
+
+    half_days = rows("Demi-journées de conseil")
+    assert half_days["Prestations de conseil"] == (1,)
+    assert half_days["Demi-journées prévues"] == (4,)
+    assert half_days["Demi-journées réalisées (séances tenues)"] == (2,)
+    assert half_days["Séances programmées, pas encore tenues"] == (1,)
+    assert half_days["Séances annulées"] == (1,)
+    attendance = rows("Taux de présence")
+    assert attendance["Séances"] == (
+        "Séances tenues", "Présences attendues", "Présences constatées", "Taux de présence",
+    )  # fmt: skip
+    assert attendance["Séances collectives"] == (1, 6, 5, pytest.approx(5 / 6))
+    assert attendance["Ensemble"] == (2, 8, 7, 0.875)
+    assert workbook["Taux de présence"]["E4"].number_format == "0%"
+    referrals = rows("Orientations")
+    assert referrals["Terminée"] == (1, 1)
+    assert referrals["Total"] == (3, 2)
+    text = b"".join(
+        officer_client.get(reverse("reporting:export", args=["csv"]), YEAR).streaming_content
+    ).decode("utf-8-sig")
+    assert "Demi-journées de conseil prévues et réalisées;Demi-journées prévues;Nombre;4" in text
+    label = "Orientations vers les acteurs locaux de l'accompagnement"
+    assert f"{label};Total;dont vers un DLA départemental;2" in text
+    response = officer_client.get(reverse("reporting:export", args=["ods"]), YEAR)
+    assert response.status_code == 200
+    from odf.opendocument import load
+    from odf.table import Table
+
+    names = [t.getAttribute("name") for t in load(io.BytesIO(response.content)).spreadsheet
+             .getElementsByType(Table)]  # fmt: skip
+    assert {"Demi-journées de conseil", "Taux de présence", "Orientations"} <= set(names)
+
+
+def test_support_indicators_in_the_pdf(officer_client):
+    from pypdf import PdfReader
+
+    response = officer_client.get(reverse("reporting:annual_report"), YEAR)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    flat = " ".join(text.split())
+    assert "Accompagnement collectif" in flat
+    assert "Demi-journées prévues 4" in flat
+    assert "Demi-journées réalisées (séances tenues) 2" in flat
+    assert "Séances collectives 1 6 5 83 %" in flat
+    assert "Ensemble 2 8 7 88 %" in flat
+    assert "Acteur contacté 1 1" in flat
+    assert "Total 3 2" in flat
+
+
+def test_funder_reads_support_under_secrecy(funder_client):
+    html = page_text(funder_client.get(reverse("reporting:indicators"), YEAR))
+    assert cell_after(html, "demi_journees", "Demi-journées prévues") == "4"
+    assert cell_after(html, "demi_journees", "Séances annulées") == "&lt; 3"
+    assert cell_after(html, "orientations", "Terminée") == "&lt; 3"
+    assert cell_after(html, "orientations", "Total") == "3"
+    response = funder_client.get(reverse("reporting:export", args=["xlsx"]), YEAR)
+    workbook = load_workbook(io.BytesIO(response.content))
+    rows = {
+        r[0]: r[1:] for r in workbook["Taux de présence"].iter_rows(values_only=True) if r and r[0]
+    }
+    assert rows["Séances individuelles"] == ("< 3", "< 3", "< 3", "n.c.")
+    assert rows["Séances collectives"] == ("< 3", "n.c.", "n.c.", "n.c.")
+    assert rows["Ensemble"] == ("< 3", 8, 7, 0.875)
+    referrals = {
+        r[0]: r[1:] for r in workbook["Orientations"].iter_rows(values_only=True) if r and r[0]
+    }
+    assert referrals["Total"] == (3, "< 3")
+    from pypdf import PdfReader
+
+    response = funder_client.get(reverse("reporting:annual_report"), YEAR)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    flat = " ".join(text.split())
+    assert "Séances individuelles < 3 < 3 < 3 n.c." in flat
+    assert "Demi-journées prévues 4" in flat
+
+
+def _support_rows(setup, sessions: int, start: int = 0) -> None:
+    """``sessions`` held sessions (each with attendance) and as many referrals, in bulk."""
+    import datetime as dt
+
+    from coopess.applications.models import Representative
+    from coopess.support.models import Attendance, Referral, Session, SupportActor
+    from tests.reporting.helpers import paris
+
+    engagement = setup.cohort.engagement
+    actor = SupportActor.objects.get_or_create(
+        operator=setup.call.operator, name="Acteur fictif", defaults={"is_departmental_dla": True}
+    )[0]
+    representatives = list(Representative.objects.filter(structure__in=setup.structures))
+    for n in range(start, start + sessions):
+        starts_at = paris(2025, 1, 1, 9) + dt.timedelta(days=n)
+        session = Session.objects.create(
+            engagement=engagement, cohort=setup.cohort, title=f"Séance {n}", kind="collective",
+            half_day="morning", starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=3),
+            mode="in_person", address="1 rue de l'Exemple", status="held", held_at=starts_at,
+        )  # fmt: skip
+        Attendance.objects.bulk_create(
+            Attendance(session=session, representative=r, present=n % 2 == 0)
+            for r in representatives
+        )
+        Referral.objects.create(
+            cohort=setup.cohort, structure=setup.structures[n % len(setup.structures)],
+            actor=actor, need="Besoin", status=["proposed", "contacted", "done"][n % 3],
+            created_at=starts_at,
+        )  # fmt: skip
+
+
+def test_query_count_does_not_depend_on_support_rows(client, settings):
+    """3 then 30 support sessions (with attendance and referrals): the same queries."""
+    settings.COOPESS_REPORT_CACHE_SECONDS = 0
+    from coopess.support.models import Engagement
+    from tests.diagnostic.helpers import make_cohort
+    from tests.support.helpers import firm
+
+    small = make_cohort(applications=(2, 1), seed=6)
+    # 30 live sessions need 30 planned half-days: this call allows them
+    Engagement.objects.create(
+        cohort=small.cohort, firm=firm(), budget=0, planned_half_days=30, min_half_days=1,
+        max_half_days=30, starts_on=dt_date(2025, 1, 1), ends_on=dt_date(2025, 12, 31),
+    )  # fmt: skip
+    _support_rows(small, 3)
+    sign_in(client, small.officer)
+    url = reverse("reporting:indicators")
+    client.get(url)  # warm the session
+    counts = {}
+    for size, more in ((3, 0), (30, 27)):
+        _support_rows(small, more, start=size - more)
+        with CaptureQueriesContext(connection) as page:
+            html = page_text(client.get(url, YEAR))
+        assert cell_after(html, "demi_journees", "Demi-journées réalisées (séances tenues)") == (
+            str(size)
+        )
+        assert cell_after(html, "orientations", "Total") == str(size)
+        with CaptureQueriesContext(connection) as export:
+            client.get(reverse("reporting:export", args=["xlsx"]), YEAR)
+        counts[size] = (len(page.captured_queries), len(export.captured_queries))
+    assert counts[3] == counts[30]
+
+
+def dt_date(*args):
+    import datetime as dt
+
+    return dt.date(*args)

@@ -535,6 +535,9 @@ def _notify(interview: Interview, *, kind: str) -> None:
         meeting=interview,
         task=None if kind == "cancelled" else send_interview_reminder,
     )
+    from coopess.notifications.hooks import interview_changed
+
+    interview_changed(interview, kind=kind)
 
 
 def reminder_send(*, interview_id: int, sequence: int) -> int:

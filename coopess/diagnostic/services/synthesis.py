@@ -220,6 +220,9 @@ def synthesis_circulate(*, version: SynthesisVersion, by: User) -> SynthesisVers
                     to=[email],
                 )
             )
+    from coopess.notifications.hooks import synthesis_circulated
+
+    synthesis_circulated(version)
     return version
 
 

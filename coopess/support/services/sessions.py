@@ -472,3 +472,6 @@ def session_emails(session: Session, *, kind: str, reason: str = "") -> list[Ema
 def _notify(session: Session, *, kind: str, reason: str = "") -> None:
     for message in session_emails(session, kind=kind, reason=reason):
         queue_email_message(message)
+    from coopess.notifications.hooks import session_changed
+
+    session_changed(session, kind=kind)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class FollowupsConfig(AppConfig):
+    name = "coopess.followups"
+    label = "followups"
+    verbose_name = "Suivi à 6 mois et 1 an"
+
+    def ready(self) -> None:
+        # the follow-ups on the cohort timeline (coopess.notifications)
+        from coopess.followups.timeline import followup_events
+        from coopess.notifications.registry import register_cohort_events
+
+        register_cohort_events("followups", followup_events)

@@ -1,0 +1,132 @@
+"""Reads of the follow-ups: the questionnaire of one follow-up and the results of a cohort
+(per structure, per action-plan item, in aggregate). Officer pages only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from coopess.applications.choices import CooperationForm
+from coopess.calls.models import MaturityStage
+from coopess.diagnostic.models import ActionItem, ActionStatus
+from coopess.diagnostic.permissions import cohort_structures
+from coopess.followups.forms import QuestionnaireForm
+from coopess.followups.models import FollowUp, FollowUpStatus
+from coopess.followups.services import followup_items, followup_offsets, questionnaire_setup
+from coopess.selection.models import Cohort
+
+
+def stage_choices(call) -> list[tuple[str, str]]:
+    return [(s.code, s.label) for s in MaturityStage.objects.filter(call=call)]
+
+
+def questionnaire_form(followup: FollowUp, data=None) -> QuestionnaireForm:
+    questions = questionnaire_setup(call=followup.cohort.call)
+    return QuestionnaireForm(
+        data,
+        initial=followup.answers,
+        questions=questions,
+        items=followup_items(followup),
+        stages=stage_choices(followup.cohort.call),
+    )
+
+
+def answer_rows(followup: FollowUp, form: QuestionnaireForm) -> list[tuple[str, str]]:
+    """(question, answer as read) for a recorded questionnaire."""
+    rows = []
+    for name, bound in form.fields.items():
+        value = followup.answers.get(name, "")
+        if hasattr(bound, "choices") and value:
+            value = dict(bound.choices).get(value, value)
+        rows.append((bound.label, value or "—"))
+    return rows
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        return Decimal(str(text).replace(",", ".")) if text not in ("", None) else None
+    except InvalidOperation:
+        return None
+
+
+@dataclass
+class OffsetSummary:
+    offset: int
+    label: str
+    total: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    stages: Counter = field(default_factory=Counter)
+    forms: Counter = field(default_factory=Counter)
+    jobs: Decimal = Decimal(0)
+    fte: Decimal = Decimal(0)
+    needs: int = 0
+
+
+@dataclass
+class CohortResults:
+    structures: list  # (structure, [followup or None per offset])
+    offsets: list[int]
+    summaries: list[OffsetSummary]
+    items: list  # (item, [[(structure name, status label, comment)] per offset])
+    overdue: int
+
+
+def cohort_results(cohort: Cohort) -> CohortResults:
+    """Everything the officer's page shows, in a fixed number of queries."""
+    offsets = followup_offsets(cohort.call)
+    followups = list(FollowUp.objects.filter(cohort=cohort).select_related("structure"))
+    offsets = sorted(set(offsets) | {f.offset_months for f in followups})
+    structures = list(cohort_structures(cohort))
+    by_key = {(f.structure_id, f.offset_months): f for f in followups}
+    stage_labels = dict(stage_choices(cohort.call))
+    form_labels = dict(CooperationForm.choices)
+    summaries = []
+    for offset in offsets:
+        summary = OffsetSummary(offset, FollowUp(offset_months=offset).label)
+        for f in followups:
+            if f.offset_months != offset:
+                continue
+            summary.total += 1
+            summary.by_status[f.status] += 1
+            if f.status != FollowUpStatus.ANSWERED:
+                continue
+            answers = f.answers
+            if answers.get("q_stage"):
+                summary.stages[stage_labels.get(answers["q_stage"], answers["q_stage"])] += 1
+            if answers.get("q_form"):
+                summary.forms[form_labels.get(answers["q_form"], answers["q_form"])] += 1
+            summary.jobs += _number(answers.get("q_jobs")) or 0
+            summary.fte += _number(answers.get("q_fte")) or 0
+            summary.needs += bool(str(answers.get("q_needs", "")).strip())
+        summary.stages = sorted(summary.stages.items())
+        summary.forms = sorted(summary.forms.items())
+        summaries.append(summary)
+    status_labels = dict(ActionStatus.choices)
+    items = []
+    names = {s.pk: s.name for s in structures}
+    for item in ActionItem.objects.filter(cohort=cohort).order_by("position", "pk"):
+        per_offset = []
+        for offset in offsets:
+            cells = []
+            for f in followups:
+                status = (
+                    f.answers.get(f"item_{item.pk}_status") if f.offset_months == offset else None
+                )
+                if f.status == FollowUpStatus.ANSWERED and status:
+                    cells.append(
+                        (
+                            names.get(f.structure_id, f.structure.name),
+                            status_labels.get(status, status),
+                            f.answers.get(f"item_{item.pk}_comment", ""),
+                        )
+                    )
+            per_offset.append(cells)
+        items.append((item, per_offset))
+    return CohortResults(
+        structures=[(s, [by_key.get((s.pk, o)) for o in offsets]) for s in structures],
+        offsets=offsets,
+        summaries=summaries,
+        items=items,
+        overdue=sum(f.status == FollowUpStatus.OVERDUE for f in followups),
+    )

@@ -1,0 +1,211 @@
+"""What the other apps' services call, in one line, when something worth a notification
+happens. Each hook only records ids and runs after the transaction commits
+(``notify_on_commit``): a rolled-back action notifies nobody, and a failure here never breaks
+the action. The services already send their own emails (receipts, letters, invitations), so
+these notifications are in-app only, except the officers' « new application », which follows
+each officer's choice (immediate email or daily digest).
+
+Follow-ups (or any other app) call ``services.notify`` directly, inside ``notify_on_commit``.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from coopess.accounts.models import Role, User
+from coopess.notifications.models import NotificationKind as K
+from coopess.notifications.services import notify, notify_on_commit
+
+
+def _structure_users(structure_ids) -> dict[int, list[User]]:
+    from coopess.applications.models import ApplicationAccess
+
+    users: dict[int, list[User]] = {}
+    for access in ApplicationAccess.objects.filter(
+        structure_id__in=list(structure_ids)
+    ).select_related("user"):
+        users.setdefault(access.structure_id, []).append(access.user)
+    return users
+
+
+def _operator_officers(operator_id: int):
+    return User.objects.filter(
+        roles_held__role=Role.OFFICER, roles_held__organisation_id=operator_id, is_active=True
+    ).distinct()
+
+
+# --- applications and selection ---------------------------------------------------------------
+
+
+def application_submitted(application, *, first: bool = True) -> None:
+    notify_on_commit(_application_submitted, application.pk, first)
+
+
+def _application_submitted(application_id: int, first: bool) -> None:
+    from coopess.applications.models import Application
+
+    application = Application.objects.select_related("call").get(pk=application_id)
+    title = application.project_title or "sans titre"
+    users = [a.user for a in application.accesses.select_related("user")]
+    if first:
+        text = f"Candidature « {title} » déposée (récépissé {application.receipt_number})"
+    else:
+        text = f"Compléments envoyés pour la candidature « {title} »"
+    notify(
+        users,
+        K.APPLICATION_SUBMITTED,
+        text,
+        reverse("applications:detail", args=[application.public_id]),
+        email=False,
+        application=application,
+    )
+    notify(
+        _operator_officers(application.call.operator_id),
+        K.APPLICATION_RECEIVED,
+        ("Nouvelle candidature" if first else "Compléments reçus")
+        + f" : « {title} » ({application.call})",
+        reverse("selection:application", kwargs={"public_id": application.public_id}),
+        email=True,
+        application=application,
+    )
+
+
+def decisions_sent(decision_ids) -> None:
+    decision_ids = list(decision_ids)
+    if decision_ids:  # nothing left to send: nothing to wait for either
+        notify_on_commit(_decisions_sent, decision_ids)
+
+
+def _decisions_sent(decision_ids: list[int]) -> None:
+    from coopess.selection.models import Decision
+
+    for decision in Decision.objects.filter(pk__in=decision_ids).select_related("application"):
+        application = decision.application
+        notify(
+            [a.user for a in application.accesses.select_related("user")],
+            K.DECISION,
+            f"Décision sur la candidature « {application.project_title or 'sans titre'} » : "
+            f"{decision.get_outcome_display().lower()}",
+            reverse("applications:detail", args=[application.public_id]),
+            email=False,
+            application=application,
+        )
+
+
+# --- diagnostic --------------------------------------------------------------------------------
+
+INTERVIEW_TITLES = {
+    "booked": "Entretien de diagnostic réservé",
+    "moved": "Entretien de diagnostic déplacé",
+    "cancelled": "Entretien de diagnostic annulé",
+}
+
+
+def interview_changed(interview, *, kind: str) -> None:
+    if kind in INTERVIEW_TITLES:
+        notify_on_commit(_interview_changed, interview.pk, kind)
+
+
+def _interview_changed(interview_id: int, kind: str) -> None:
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from coopess.calls.calendar import PARIS
+    from coopess.diagnostic.models import Interview
+
+    interview = Interview.objects.select_related("structure__application", "officer").get(
+        pk=interview_id
+    )
+    if interview.structure_id is None:
+        return
+    when = date_format(timezone.localtime(interview.starts_at, PARIS), "j F Y à H \\h i")
+    title = f"{INTERVIEW_TITLES[kind]} : {interview.structure.name}, le {when}"
+    notify(
+        _structure_users([interview.structure_id]).get(interview.structure_id, []),
+        K.INTERVIEW,
+        title,
+        reverse("diagnostic:structure", kwargs={"structure_id": interview.structure_id}),
+        email=False,
+        application=interview.structure.application,
+    )
+    notify(
+        [interview.officer],
+        K.INTERVIEW,
+        title,
+        reverse("diagnostic:interviews", kwargs={"cohort_id": interview.cohort_id}),
+        email=False,
+        application=interview.structure.application,
+    )
+
+
+def synthesis_circulated(version) -> None:
+    notify_on_commit(_synthesis_circulated, version.pk)
+
+
+def _synthesis_circulated(version_id: int) -> None:
+    from coopess.diagnostic.models import SynthesisVersion
+    from coopess.diagnostic.permissions import cohort_structures
+
+    version = SynthesisVersion.objects.select_related("cohort").get(pk=version_id)
+    structures = list(cohort_structures(version.cohort))
+    users = _structure_users([s.pk for s in structures])
+    for structure in structures:
+        notify(
+            users.get(structure.pk, []),
+            K.SYNTHESIS,
+            f"Synthèse du diagnostic partagé à relire (version {version.number})",
+            reverse("diagnostic:structure", kwargs={"structure_id": structure.pk}),
+            email=False,
+        )
+
+
+# --- collective support ------------------------------------------------------------------------
+
+SESSION_TITLES = {
+    "planned": "Séance d'accompagnement prévue",
+    "updated": "Séance d'accompagnement modifiée",
+    "cancelled": "Séance d'accompagnement annulée",
+}
+
+
+def session_changed(session, *, kind: str) -> None:
+    if kind in SESSION_TITLES:
+        notify_on_commit(_session_changed, session.pk, kind)
+
+
+def _session_changed(session_id: int, kind: str) -> None:
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from coopess.calls.calendar import PARIS
+    from coopess.diagnostic.permissions import cohort_structures
+    from coopess.support.models import Session
+
+    session = Session.objects.select_related("engagement", "created_by").get(pk=session_id)
+    when = date_format(timezone.localtime(session.starts_at, PARIS), "j F Y à H \\h i")
+    title = f"{SESSION_TITLES[kind]} : « {session.title} », le {when}"
+    if session.structure_id:
+        structure_ids = [session.structure_id]
+    else:
+        structure_ids = list(cohort_structures(session.cohort).values_list("pk", flat=True))
+    users = _structure_users(structure_ids)
+    for structure_id in structure_ids:
+        notify(
+            users.get(structure_id, []),
+            K.SESSION,
+            title,
+            reverse("support:structure", kwargs={"structure_id": structure_id}),
+            email=False,
+        )
+    staff = list(session.engagement.consultants.all())
+    if session.created_by:
+        staff.append(session.created_by)
+    notify(
+        staff,
+        K.SESSION,
+        title,
+        reverse(
+            "support:session", kwargs={"cohort_id": session.cohort_id, "session_id": session.pk}
+        ),
+        email=False,
+    )
