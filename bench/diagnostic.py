@@ -10,11 +10,15 @@ structure of the 2023 cohort (found through ``ApplicationAccess``).
 
 1. Pages, one sequential client, in turns with the floor ``/sante/``: the officer's cohort page,
    interview slots, synergy map and its SVG, decision aid, synthesis page; the representative's
-   structure page. Median, p95 and ratio to the floor's p95.
+   structure page; the timelines (``notifications``: the call's and the cohort's for the
+   officer, the structure's for the representative) and the officer's private iCalendar feed
+   (no session; its secret made by ``feed_token_regenerate``). Median, p95 and ratio to the
+   floor's p95. ``--only-pages``: parts 1 and 2 only (no synthesis files, no race).
 2. SQL queries per page (Django test client, second request), on the demo cohort and on two
    fresh cohorts of 5 and 2 structures (test helpers, then the diagnostic services: diagnostic
    opened, slots published, synthesis v1 circulating and approved by one structure): the counts
-   must not depend on the number of structures.
+   must not depend on the number of structures. Same for the timelines and the feed (the call's
+   timeline and the feed walk every cohort of the call / of the DLA: they grow per cohort).
 3. The synthesis files in-process, in a fresh Django process: PDF (cold first render, then
    the median of ``--renders`` warm renders) and DOCX (median of ``--renders``).
 4. PostgreSQL only: a booking race over HTTP. The fresh cohort's officer has published slots;
@@ -136,13 +140,49 @@ def structure_page(structure_id: int) -> str:
     return f"/diagnostic/structures/{structure_id}/"
 
 
+# Timelines and the private calendar feed (``notifications`` app).
+TIMELINE_LABELS = {
+    "call": "frise de l'appel (chargée)",
+    "cohort": "frise de la cohorte (chargée)",
+    "structure": "frise de la structure (représentant·e)",
+    "feed": "agenda iCalendar de la chargée (sans session)",
+}
+
+
+def timeline_paths(ids: dict) -> dict[str, str]:
+    """``ids``: call_id, cohort_id, structure_id and feed_token (``_setup``'s ``timeline``)."""
+    return {
+        "call": f"/calendrier/appels/{ids['call_id']}/",
+        "cohort": f"/calendrier/cohortes/{ids['cohort_id']}/",
+        "structure": f"/calendrier/structures/{ids['structure_id']}/",
+        "feed": f"/calendrier/flux/{ids['feed_token']}.ics",
+    }
+
+
+def timeline_counts(env, ids: dict) -> dict[str, int]:
+    """SQL queries of the three timelines (officer, representative) and of the feed."""
+    paths = timeline_paths(ids)
+    counts = django(env, "count-queries", ids["officer_session"], paths["call"], paths["cohort"])
+    counts.update(django(env, "count-queries", ids["representative_session"], paths["structure"]))
+    counts.update(django(env, "count-anonymous", paths["feed"]))
+    return {kind: counts[path] for kind, path in paths.items()}
+
+
+def shown_path(path: str) -> str:
+    """Ids and the feed's secret out of a path, for the report."""
+    path = re.sub(r"/flux/[^/]+\.ics$", "/flux/<secret>.ics", path)
+    return re.sub(r"/(cohortes|structures|appels)/\d+/", r"/\1/<id>/", path)
+
+
 def measure_pages(server, pages, n: int, warmup: int, timeout: float) -> dict[str, list[float]]:
     """``pages``: (path, session key); one request each in turns, ``warmup`` rounds untimed.
     One client (connection) per session, one request at a time."""
     clients: dict[str, harness.Client] = {}
     for _, key in pages:
         if key not in clients:
-            headers = {**harness.REQUEST_HEADERS, "Cookie": f"{harness.SESSION_COOKIE}={key}"}
+            headers = dict(harness.REQUEST_HEADERS)
+            if key:  # no key: an anonymous client (the calendar feed)
+                headers["Cookie"] = f"{harness.SESSION_COOKIE}={key}"
             clients[key] = harness.Client(server.host, server.port, headers=headers)
             clients[key].connection.timeout = timeout
     samples: dict[str, list[float]] = {path: [] for path, _ in pages}
@@ -288,7 +328,8 @@ def bench_database(name: str, args: argparse.Namespace) -> dict:
             started = time.monotonic()
             harness.prepare_database(env)
             out["prepare_s"] = time.monotonic() - started
-            slots_needed = args.rounds * len(args.race_workers) if name == "PostgreSQL" else 0
+            run_race = name == "PostgreSQL" and not args.only_pages
+            slots_needed = args.rounds * len(args.race_workers) if run_race else 0
             step(f"[{name}] sessions; fresh cohort of 5 structures, {slots_needed} slots")
             setup = django(env, "setup", str(slots_needed))
             out["setup"] = setup
@@ -297,7 +338,18 @@ def bench_database(name: str, args: argparse.Namespace) -> dict:
                             for label, path in officer_pages(demo["cohort_id"])]  # fmt: skip
             rep_demo = ("espace de la structure (représentant·e)",
                         structure_page(demo["structure_id"]), demo["representative_session"])  # fmt: skip
-            pages = [*officer_demo, rep_demo, ("plancher", FLOOR, demo["officer_session"])]
+            demo_timelines = timeline_paths(setup["timeline"]["demo"])
+            timeline_demo = [
+                (TIMELINE_LABELS[kind], demo_timelines[kind], key)
+                for kind, key in (
+                    ("call", demo["officer_session"]),
+                    ("cohort", demo["officer_session"]),
+                    ("structure", demo["representative_session"]),
+                    ("feed", None),
+                )
+            ]
+            pages = [*officer_demo, rep_demo, *timeline_demo,
+                     ("plancher", FLOOR, demo["officer_session"])]  # fmt: skip
             out["pages"] = [(label, path) for label, path, _ in pages]
 
             step(f"[{name}] SQL queries per page (Django test client), demo and fresh cohort")
@@ -334,10 +386,21 @@ def bench_database(name: str, args: argparse.Namespace) -> dict:
                     [*officer_pages(0), ("rep", "")], [*fresh_officer, fresh_rep], strict=True
                 )
             }
+            step(f"[{name}] SQL queries of the timelines and the feed: demo, fresh cohorts")
+            out["timeline_queries"] = {
+                which: timeline_counts(env, ids) for which, ids in setup["timeline"].items()
+            }
+            out["queries"].update(
+                {
+                    path: out["timeline_queries"]["demo"][kind]
+                    for kind, path in demo_timelines.items()
+                }
+            )
 
-            step(f"[{name}] synthesis PDF and DOCX in a fresh process")
-            out["render"] = django(env, "render", str(demo["validated_version_id"]),
-                                   str(args.renders), timeout=900)  # fmt: skip
+            if not args.only_pages:
+                step(f"[{name}] synthesis PDF and DOCX in a fresh process")
+                out["render"] = django(env, "render", str(demo["validated_version_id"]),
+                                       str(args.renders), timeout=900)  # fmt: skip
 
             step(f"[{name}] gunicorn -w {args.workers}: {args.warmup} warm-up + "
                  f"{args.requests} timed requests per page, in turns")  # fmt: skip
@@ -350,7 +413,7 @@ def bench_database(name: str, args: argparse.Namespace) -> dict:
             out["samples"] = samples
             out["summaries"] = {p: harness.summarize(s) for p, s in samples.items()}
 
-            if name == "PostgreSQL":
+            if run_race:
                 out["races"] = []
                 slots = fresh["slots"]
                 for index, workers in enumerate(args.race_workers):
@@ -379,6 +442,8 @@ def report(results, args, machine, load, started, elapsed) -> str:
     query_rows = []
     render_rows = []
     race_rows = []
+    timeline_rows = []
+    timeline_notes = []
     messages_seen = []
     verdicts = []
     for r in results:
@@ -386,7 +451,7 @@ def report(results, args, machine, load, started, elapsed) -> str:
         floor = r["summaries"][FLOOR]
         for label, path in r["pages"]:
             s = r["summaries"][path]
-            shown = re.sub(r"/(cohortes|structures)/\d+/", r"/\1/<id>/", path)
+            shown = shown_path(path)
             rows.append([name, f"{label} `{shown}`", fmt(s.median), fmt(s.p95),
                          f"{s.median / floor.median:.1f}", f"{s.p95 / floor.p95:.1f}",
                          str(r["queries"][path])])  # fmt: skip
@@ -405,15 +470,43 @@ def report(results, args, machine, load, started, elapsed) -> str:
                 [name, label, str(r["queries"][demo_path]), str(fresh_q[fresh_label]),
                  str(r["small_queries"][fresh_label])]
             )  # fmt: skip
-        x = r["render"]
-        render_rows.append([name, "PDF, premier rendu (processus neuf)", fmt(x["pdf_cold_ms"]),
-                            f"{x['pdf_bytes'] / 1024:.0f}"])  # fmt: skip
-        render_rows.append([name, f"PDF, médiane de {len(x['pdf_warm_ms'])} rendus suivants",
-                            fmt(statistics.median(x["pdf_warm_ms"])),
-                            f"{x['pdf_bytes'] / 1024:.0f}"])  # fmt: skip
-        render_rows.append([name, f"DOCX, médiane de {len(x['docx_ms'])}",
-                            fmt(statistics.median(x["docx_ms"])),
-                            f"{x['docx_bytes'] / 1024:.0f}"])  # fmt: skip
+        tq = r["timeline_queries"]
+        ids = r["setup"]["timeline"]
+        for kind, label in TIMELINE_LABELS.items():
+            timeline_rows.append(
+                [name, label, *(str(tq[w][kind]) for w in ("demo", "fresh", "small"))]
+            )
+        timeline_notes.append(
+            f"- {name}: cohorts in the call — demo {ids['demo']['call_cohorts']}, fresh call "
+            f"{ids['fresh']['call_cohorts']}; cohorts in the officer's feed — demo "
+            f"{ids['demo']['officer_cohorts']}, fresh {ids['fresh']['officer_cohorts']} / "
+            f"{ids['small']['officer_cohorts']}; demo representative {ids['demo']['representative']}."
+        )
+        same_timelines = all(
+            tq["fresh"][kind] == tq["small"][kind] == tq["demo"][kind]
+            for kind in ("cohort", "structure")
+        )
+        verdicts.append(
+            f"- {name}: cohort and structure timelines "
+            + ("constant" if same_timelines else "NOT CONSTANT")
+            + f" (demo, 5 and 2 structures: {tq['demo']['cohort']}/{tq['fresh']['cohort']}/"
+            f"{tq['small']['cohort']} and {tq['demo']['structure']}/{tq['fresh']['structure']}/"
+            f"{tq['small']['structure']}); call timeline {tq['demo']['call']} queries for "
+            f"{ids['demo']['call_cohorts']} cohort(s), {tq['fresh']['call']} for "
+            f"{ids['fresh']['call_cohorts']}; feed {tq['demo']['feed']} for "
+            f"{ids['demo']['officer_cohorts']}, {tq['fresh']['feed']} for "
+            f"{ids['fresh']['officer_cohorts']}."
+        )
+        x = r.get("render")
+        if x is not None:
+            render_rows.append([name, "PDF, premier rendu (processus neuf)",
+                                fmt(x["pdf_cold_ms"]), f"{x['pdf_bytes'] / 1024:.0f}"])  # fmt: skip
+            render_rows.append([name, f"PDF, médiane de {len(x['pdf_warm_ms'])} rendus suivants",
+                                fmt(statistics.median(x["pdf_warm_ms"])),
+                                f"{x['pdf_bytes'] / 1024:.0f}"])  # fmt: skip
+            render_rows.append([name, f"DOCX, médiane de {len(x['docx_ms'])}",
+                                fmt(statistics.median(x["docx_ms"])),
+                                f"{x['docx_bytes'] / 1024:.0f}"])  # fmt: skip
         for race_result in r.get("races", []):
             rounds = race_result["rounds"]
             ok = sum(1 for x in rounds if x["booked"] == 1 and x["taken"] == args.clients - 1)
@@ -467,7 +560,14 @@ def report(results, args, machine, load, started, elapsed) -> str:
         ],
         query_rows,
     )
-    render_table = harness.markdown_table(["base", "rendu", "ms", "Ko"], render_rows)
+    render_table = harness.markdown_table(
+        ["base", "rendu", "ms", "Ko"], render_rows
+    ) if render_rows else "(not run: --only-pages)"  # fmt: skip
+    timeline_table = harness.markdown_table(
+        ["base", "page", "démo, cohorte 2023 (5 structures)", "cohorte neuve, 5 structures ¹",
+         "cohorte neuve, 2 structures ¹"],
+        timeline_rows,
+    )  # fmt: skip
     race_table = harness.markdown_table(
         ["base", "workers", "manches", "manches correctes", "réservé", "« plus disponible »",
          "autre", "5xx / traces", "écart des envois ms (médiane / max)",
@@ -485,6 +585,10 @@ def report(results, args, machine, load, started, elapsed) -> str:
         f"v2 in a fresh Django process. Race: {args.clients} threads released by a barrier, "
         f"one signed-in representative each, POST `…/entretien/reserver/` for the same (latest "
         f"open) slot, then GET of their page to read the message; {args.rounds} rounds."
+        f" Timelines: the demo officer (call, cohort) and representative (structure); the "
+        f"officer's calendar feed without a session, its secret made by "
+        f"`feed_token_regenerate`."
+        + (" `--only-pages`: no synthesis files, no race." if args.only_pages else "")
     )
     return (
         f"# Benchmark `diagnostic` — {started:%Y-%m-%d %H:%M %z}\n\n{conditions}\n\n"
@@ -492,7 +596,11 @@ def report(results, args, machine, load, started, elapsed) -> str:
         f"## Pages\n\n{table}\n\n## SQL queries: demo cohort vs a fresh cohort\n\n"
         f"{queries_table}\n\n¹ diagnostic opened, slots published, synthesis v1 circulating and "
         f"approved by one structure (the demo's: v1 superseded, v2 validated, past interviews)."
-        f"\n\n## Synthesis files (in-process)\n\n{render_table}\n\n"
+        f"\n\n## SQL queries: timelines and calendar feed\n\n{timeline_table}\n\n"
+        f"The call timeline and the feed walk every cohort of the call / of the officer's DLA "
+        f"(the two fresh cohorts share a call and a DLA):\n"
+        + "\n".join(timeline_notes)
+        + f"\n\n## Synthesis files (in-process)\n\n{render_table}\n\n"
         f"## Booking race (PostgreSQL)\n\n{race_table}\n\n"
         f"Messages read by the clients after their POST:\n" + "\n".join(messages_seen) + "\n\n"
         "Verdicts:\n" + "\n".join(verdicts) + f"\n\nRun time: {elapsed:.0f} s.\n"
@@ -514,6 +622,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--client-timeout", type=float, default=30)
     parser.add_argument("--timeout", type=int, default=1800, help="overall limit in seconds")
     parser.add_argument("--output", type=Path, help="results file (default: bench/results/)")
+    parser.add_argument(
+        "--only-pages", action="store_true",
+        help="pages, timelines, feed and SQL queries only: no synthesis files, no booking race",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     args.databases = [d.strip().lower() for d in args.databases.split(",") if d.strip()]
     if not args.databases or set(args.databases) - set(DATABASES):
@@ -606,6 +718,8 @@ def _django_main(argv: list[str]) -> None:
         from bench.selection import _count_queries
 
         result = _count_queries(rest[0], rest[1:])
+    elif action == "count-anonymous":
+        result = _count_anonymous(rest)
     elif action == "render":
         result = _render(int(rest[0]), int(rest[1]))
     elif action == "race-check":
@@ -621,6 +735,7 @@ def _setup(slots: int) -> dict:
     from django.utils import timezone
 
     from bench.selection import _session
+    from coopess.accounts.models import User
     from coopess.applications.models import ApplicationAccess
     from coopess.diagnostic.demo import DEMO_OFFICER
     from coopess.diagnostic.models import (
@@ -659,7 +774,10 @@ def _setup(slots: int) -> dict:
     )
     if not accesses:
         raise SystemExit("no account acts for a structure of the demo's 2023 cohort")
-    preferred = [a for a in accesses if a.user.email in ("lea.dubois@example.org",)]
+    wanted = ("paul.lemoine@example.org", "lea.dubois@example.org")  # as in docs/performance.md
+    preferred = sorted(
+        (a for a in accesses if a.user.email in wanted), key=lambda a: wanted.index(a.user.email)
+    )
     access = (preferred or accesses)[0]
     demo = {
         "cohort_id": cohort.pk,
@@ -729,7 +847,60 @@ def _setup(slots: int) -> dict:
         "structure_id": small.structures[0].pk,
         "representative_session": _session(small.person(small.structures[0]).email)["session"],
     }
-    return {"demo": demo, "fresh": fresh}
+    timeline = {
+        "demo": _timeline_ids(
+            call=cohort.call, cohort=cohort, officer=User.objects.get(email=DEMO_OFFICER),
+            structure_id=access.structure_id, representative=access.user,
+        ),
+        "fresh": _timeline_ids(
+            call=setup.call, cohort=setup.cohort, officer=setup.officer,
+            structure_id=setup.structures[0].pk, representative=setup.person(setup.structures[0]),
+        ),
+        "small": _timeline_ids(
+            call=small.call, cohort=small.cohort, officer=small.officer,
+            structure_id=small.structures[0].pk, representative=small.person(small.structures[0]),
+        ),
+    }  # fmt: skip
+    return {"demo": demo, "fresh": fresh, "timeline": timeline}
+
+
+def _count_anonymous(paths: list[str]) -> dict:
+    """``_count_queries`` without a session (the calendar feed is opened by its secret)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    counts = {}
+    for path in paths:
+        client.get(path, secure=True)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path, secure=True)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} answered {response.status_code}")
+        counts[path] = len(captured.captured_queries)
+    return counts
+
+
+def _timeline_ids(*, call, cohort, officer, structure_id, representative) -> dict:
+    """What the timelines and the feed need: ids, sessions and a feed secret for ``officer``
+    (made by the notifications service, as « Nouvelle adresse » does)."""
+    from bench.selection import _session
+    from coopess.diagnostic.permissions import officer_cohorts
+    from coopess.notifications.services import feed_token_regenerate
+
+    return {
+        "call_id": call.pk,
+        "call_cohorts": call.cohorts.count(),
+        "cohort_id": cohort.pk,
+        "structure_id": structure_id,
+        "officer": officer.email,
+        "officer_cohorts": len(list(officer_cohorts(officer))),
+        "officer_session": _session(officer.email)["session"],
+        "representative": representative.email,
+        "representative_session": _session(representative.email)["session"],
+        "feed_token": feed_token_regenerate(user=officer),
+    }
 
 
 def _render(version_id: int, n: int) -> dict:

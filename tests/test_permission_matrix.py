@@ -121,6 +121,7 @@ MATRIX: dict[str, dict] = {
     # acting for it); consultants, reviewers and funders see nothing of them
     "followups:cohort": STRANGER,
     "followups:close": POST_ONLY,
+    "followups:cohort_close": POST_ONLY,
     "followups:followup": STRANGER,
     "followups:referral": POST_ONLY,
     "followups:answer": STRANGER,

@@ -8,7 +8,9 @@ The next call, theme or region is a new row set, never new code.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -20,6 +22,49 @@ from coopess.accounts.models import Organisation, OrganisationKind, Role, User
 class ApplicationKind(models.TextChoices):
     NETWORK_HEAD = "network_head", "Tête de réseau régionale"
     UNAFFILIATED = "unaffiliated", "Structures non affiliées à un réseau"
+
+
+#: Bounds of the follow-up offsets of a call (months after the end of the support).
+FOLLOW_UP_OFFSET_MAX = 60
+FOLLOW_UP_OFFSETS_MAX_COUNT = 4
+
+
+def default_follow_up_offsets() -> list[int]:
+    """The seed call's follow-ups: 6 months and 1 year after the support."""
+    return [6, 12]
+
+
+def validate_follow_up_offsets(value) -> None:
+    """A list of 1 to 4 whole numbers of months, each between 1 and 60, strictly increasing."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError(
+            "Indiquez au moins une échéance de suivi, sous forme de liste de mois, "
+            "par exemple [6, 12].",
+            code="follow_up_offsets_list",
+        )
+    if len(value) > FOLLOW_UP_OFFSETS_MAX_COUNT:
+        raise ValidationError(
+            f"Au plus {FOLLOW_UP_OFFSETS_MAX_COUNT} échéances de suivi.",
+            code="follow_up_offsets_count",
+        )
+    for offset in value:
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise ValidationError(
+                "Chaque échéance est un nombre entier de mois, par exemple [6, 12].",
+                code="follow_up_offsets_integer",
+            )
+        if not 1 <= offset <= FOLLOW_UP_OFFSET_MAX:
+            raise ValidationError(
+                f"Chaque échéance est comprise entre 1 et {FOLLOW_UP_OFFSET_MAX} mois "
+                f"({offset} ne l'est pas).",
+                code="follow_up_offsets_range",
+            )
+    if any(later <= earlier for earlier, later in itertools.pairwise(value)):
+        raise ValidationError(
+            "Les échéances de suivi sont données dans l'ordre croissant, sans doublon, "
+            "par exemple [6, 12].",
+            code="follow_up_offsets_order",
+        )
 
 
 class CallQuerySet(models.QuerySet):
@@ -72,6 +117,13 @@ class Call(models.Model):
     )
     follow_up_months = models.PositiveSmallIntegerField(
         "durée du suivi après l'accompagnement (mois)", default=12
+    )
+    follow_up_offsets = models.JSONField(
+        "échéances des suivis (mois après l'accompagnement)",
+        default=default_follow_up_offsets,
+        validators=[validate_follow_up_offsets],
+        help_text="Une liste de 1 à 4 nombres de mois, croissants, entre 1 et 60 : par exemple "
+        "[6, 12] pour un suivi à 6 mois et un autre à 1 an après la fin de l'accompagnement.",
     )
     receipt_prefix = models.CharField(
         "préfixe des numéros de récépissé", max_length=12, default="COOP",

@@ -223,7 +223,10 @@ class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Calendrier (heure de Paris)", {"fields": ["opens_at", "closes_at", "follow_up_months"]}),
+        (
+            "Calendrier (heure de Paris)",
+            {"fields": ["opens_at", "closes_at", "follow_up_months", "follow_up_offsets"]},
+        ),
         ("Cadre", {"fields": ["max_structures", "region_code", "eligible_departements"]}),
         ("Contact", {"fields": ["contact_name", "contact_role", "contact_email", "contact_phone"]}),
         ("Candidatures", {"fields": ["receipt_prefix", "max_file_mb", "max_total_mb"]}),

@@ -19,14 +19,15 @@ from coopess.calls.models import (
     CallTarget,
     MaturityStage,
     SupportStep,
+    validate_follow_up_offsets,
 )
 
 SEED_CALL_FILE = Path(__file__).resolve().parent / "data" / "seed_call.json"
 
 CALL_FIELDS = (
     "slug", "title", "subtitle", "theme", "summary", "edition", "max_structures", "region_code",
-    "eligible_departements", "follow_up_months", "contact_name", "contact_role",
-    "contact_email", "contact_phone", "receipt_prefix", "max_file_mb", "max_total_mb",
+    "eligible_departements", "follow_up_months", "follow_up_offsets", "contact_name",
+    "contact_role", "contact_email", "contact_phone", "receipt_prefix", "max_file_mb", "max_total_mb",
     "retention_not_retained_months", "retention_accompanied_months",
 )  # fmt: skip
 
@@ -39,6 +40,8 @@ def load_call_data(path: Path = SEED_CALL_FILE) -> dict:
 @transaction.atomic
 def call_create_from_data(*, operator: Organisation, data: dict, is_published: bool = True) -> Call:
     """Create a call and its whole text from a data dictionary (see ``data/seed_call.json``)."""
+    if "follow_up_offsets" in data:
+        validate_follow_up_offsets(data["follow_up_offsets"])  # French ValidationError
     call = Call.objects.create(
         operator=operator,
         opens_at=_datetime(data["opens_at"]),

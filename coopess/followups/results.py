@@ -13,7 +13,12 @@ from coopess.diagnostic.models import ActionItem, ActionStatus
 from coopess.diagnostic.permissions import cohort_structures
 from coopess.followups.forms import QuestionnaireForm
 from coopess.followups.models import FollowUp, FollowUpStatus
-from coopess.followups.services import followup_items, followup_offsets, questionnaire_setup
+from coopess.followups.services import (
+    PENDING,
+    followup_items,
+    followup_offsets,
+    questionnaire_setup,
+)
 from coopess.selection.models import Cohort
 
 
@@ -70,6 +75,8 @@ class CohortResults:
     summaries: list[OffsetSummary]
     items: list  # (item, [[(structure name, status label, comment)] per offset])
     overdue: int
+    #: follow-ups neither answered nor overdue: the cohort cannot be closed while there are any
+    pending: int = 0
 
 
 def cohort_results(cohort: Cohort) -> CohortResults:
@@ -129,4 +136,5 @@ def cohort_results(cohort: Cohort) -> CohortResults:
         summaries=summaries,
         items=items,
         overdue=sum(f.status == FollowUpStatus.OVERDUE for f in followups),
+        pending=sum(f.status in PENDING for f in followups),
     )

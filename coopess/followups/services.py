@@ -9,13 +9,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from coopess.accounts.models import User
 from coopess.applications.errors import ApplicationError
 from coopess.calls.calendar import PARIS
-from coopess.calls.models import Call
+from coopess.calls.models import Call, validate_follow_up_offsets
 from coopess.diagnostic.models import ActionItem
 from coopess.diagnostic.permissions import cohort_structures
 from coopess.followups.models import (
@@ -73,13 +74,19 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def followup_offsets(call: Call) -> list[int]:
-    """Months after the end of the support at which the structures are followed up.
+    """Months after the end of the support at which the structures are followed up: the call's
+    own ``Call.follow_up_offsets`` ([6, 12] for the seed call, set in « Gestion des appels »).
 
-    ``Call.follow_up_months`` is the length of the follow-up (12 for the seed call): a mid-term
-    follow-up at half of it and a final one at its end, 6 and 12 months by default.
+    A list the call's validation would refuse (stored before it, or written around it) falls
+    back to the former rule on ``Call.follow_up_months``: half of it and its end.
     """
-    months = max(1, call.follow_up_months)
-    return sorted({max(1, months // 2), months})
+    offsets = call.follow_up_offsets
+    try:
+        validate_follow_up_offsets(offsets)
+    except ValidationError:
+        months = max(1, call.follow_up_months)
+        return sorted({max(1, months // 2), months})
+    return list(offsets)
 
 
 # --- Closing the support phase ----------------------------------------------------------------
@@ -137,6 +144,39 @@ def support_close(
         ]
     )
     return followups
+
+
+#: The states that keep a cohort from being closed: neither answered nor overdue yet.
+PENDING = (S.SCHEDULED, S.SENT)
+
+
+@transaction.atomic
+def cohort_close(*, cohort: Cohort, by: User | None, comment: str = "") -> Cohort:
+    """Close a cohort after its last follow-up (follow_up → closed), once every follow-up is
+    answered or overdue. The retention of the structures' personal data counts from then
+    (``privacy.retention``)."""
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.status != CohortStatus.FOLLOW_UP:
+        raise FollowUpError(
+            "Seule une cohorte en phase de suivi peut être close "
+            f"(elle est à l'étape « {cohort.get_status_display()} »)."
+        )
+    pending = FollowUp.objects.filter(cohort=cohort, status__in=PENDING).order_by("due_on")
+    count = pending.count()
+    if count:
+        first = pending.first()
+        raise FollowUpError(
+            f"La cohorte ne peut pas encore être close : {count} suivi{'s' if count > 1 else ''} "
+            f"{'attendent' if count > 1 else 'attend'} encore une réponse (prochaine échéance "
+            f"le {first.due_on:%d/%m/%Y}). Elle pourra l'être quand chaque suivi sera rempli "
+            "ou en retard."
+        )
+    return cohort_transition(
+        cohort=cohort,
+        to=CohortStatus.CLOSED,
+        by=by,
+        comment=comment or "Fin du suivi : tous les suivis sont remplis ou en retard.",
+    )
 
 
 def followup_move(

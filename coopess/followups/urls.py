@@ -13,6 +13,7 @@ COHORT = "suivi/cohortes/<int:cohort_id>/"
 urlpatterns = [
     path(COHORT, views.cohort, name="cohort"),
     path(COHORT + "cloture/", views.close, name="close"),
+    path(COHORT + "cloture-de-la-cohorte/", views.cohort_close, name="cohort_close"),
     path(COHORT + "suivis/<int:followup_id>/", views.followup, name="followup"),
     path(COHORT + "suivis/<int:followup_id>/orientation/", views.referral, name="referral"),
     path("suivi/questionnaire/<str:followup_token>/", views.answer, name="answer"),

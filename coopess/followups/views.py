@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coopess.diagnostic.permissions import officer_cohort, represented_structure
 from coopess.followups import permissions, services
 from coopess.followups.forms import ReferralForm
-from coopess.followups.models import FollowUpStatus
+from coopess.followups.models import FollowUp, FollowUpStatus
 from coopess.followups.results import answer_rows, cohort_results, questionnaire_form
 from coopess.selection.models import CohortStatus
 
@@ -26,9 +26,29 @@ def cohort(request, cohort_id: int):
             "cohort": cohort,
             "results": cohort_results(cohort),
             "can_close": cohort.status == CohortStatus.SUPPORT,
+            "in_follow_up": cohort.status == CohortStatus.FOLLOW_UP,
             "offsets": services.followup_offsets(cohort.call),
         },
     )
+
+
+@require_POST
+def cohort_close(request, cohort_id: int):
+    """Close the cohort after its last follow-up (follow_up → closed)."""
+    cohort = officer_cohort(request.user, cohort_id)
+    try:
+        services.cohort_close(
+            cohort=cohort, by=request.user, comment=request.POST.get("comment", "")
+        )
+    except services.FollowUpError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            "Cohorte close : le suivi est terminé. Les données personnelles des structures "
+            "seront anonymisées au terme de la durée de conservation de l'appel.",
+        )
+    return redirect("followups:cohort", cohort_id=cohort.pk)
 
 
 @require_POST
@@ -145,6 +165,10 @@ def structure(request, structure_id: int):
     followups = list(
         permissions.structure_followups(request.user).filter(structure=structure).order_by("due_on")
     )
+    call = structure.application.call
+    labels = [FollowUp(offset_months=o).label for o in services.followup_offsets(call)]
     return render(
-        request, "followups/structure.html", {"structure": structure, "followups": followups}
+        request,
+        "followups/structure.html",
+        {"structure": structure, "followups": followups, "labels": labels},
     )

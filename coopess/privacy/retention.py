@@ -3,9 +3,9 @@
 - never submitted (draft): the not-retained period, from the call's closing;
 - withdrawn: the not-retained period, from the withdrawal;
 - not retained (rejected, waitlisted): the not-retained period, from the decision;
-- accompanied (selected): the accompanied period, from the last follow-up — until follow-ups
-  exist (issue 6), from the latest of the decision and the cohort's last known activity, once
-  the cohort is closed; a cohort still running keeps its data;
+- accompanied (selected): the accompanied period, once the cohort is closed, from the latest of
+  the decision, the cohort's last known activity and its last follow-up (answer, or due date of
+  one left unanswered); a cohort still running keeps its data;
 - being instructed (submitted, under review, complements asked): kept, no decision yet.
 """
 
@@ -15,7 +15,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from coopess.applications.choices import ApplicationStatus
 from coopess.applications.models import Application, ApplicationTransition
@@ -40,12 +40,23 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
 
 
 def last_follow_up_at(application: Application) -> dt.datetime | None:
-    """The last follow-up of an accompanied application (6 months, 1 year after the support).
+    """The last follow-up of an accompanied application's cohort (6 months, 1 year after the
+    support): the latest answer, or for a follow-up left unanswered its due date (start of that
+    day, Paris time). None when the application is in no cohort or its cohort has none."""
+    from coopess.calls.calendar import PARIS
+    from coopess.followups.models import FollowUp, FollowUpStatus
 
-    Follow-ups do not exist yet (issue 6): when they do, return the latest answered (or sent)
-    follow-up's date here, and retention counts from it.
-    """
-    return None
+    membership = getattr(application, "cohort_membership", None)
+    if membership is None:
+        return None
+    answered = Q(status=FollowUpStatus.ANSWERED)
+    last = FollowUp.objects.filter(cohort_id=membership.cohort_id).aggregate(
+        answered_at=Max("answered_at", filter=answered), due_on=Max("due_on", filter=~answered)
+    )
+    dates = [last["answered_at"]]
+    if last["due_on"]:
+        dates.append(dt.datetime.combine(last["due_on"], dt.time.min, tzinfo=PARIS))
+    return max((d for d in dates if d), default=None)
 
 
 def cohort_last_activity(cohort: Cohort) -> dt.datetime | None:

@@ -212,7 +212,19 @@ def _representative_emails(application: Application) -> list[str]:
 @transaction.atomic
 def message_post(*, application: Application, author: User, body: str, from_dla: bool) -> Message:
     """A message in the thread; the other side gets an email with a link, never the content of
-    attached documents."""
+    attached documents, and a notification: the application's accounts for a message from the
+    DLA (in-app, the email is already sent), the call's officers for a message from a
+    representative (their notification email follows their choice: now or in the digest)."""
+    message = _message_create(application=application, author=author, body=body, from_dla=from_dla)
+    title = f"Nouveau message sur la candidature « {_project_title(application)} »"
+    if from_dla:
+        _notify_accounts(application, title=f"{title} : le DLA vous a écrit")
+    return message
+
+
+def _message_create(
+    *, application: Application, author: User, body: str, from_dla: bool
+) -> Message:
     body = body.strip()
     if not body:
         raise SelectionError("Le message est vide.")
@@ -224,12 +236,12 @@ def message_post(*, application: Application, author: User, body: str, from_dla:
         recipients = _representative_emails(application)
         link = _application_link(application)
     else:
-        recipients = [
-            assignment.user.email
-            for assignment in call.operator.role_assignments.filter(
-                role=Role.OFFICER
-            ).select_related("user")
-        ] or [call.contact_email]
+        officers = list(_call_officers(call))
+        if officers:
+            # the officers hear of it through their notification (immediate email or digest)
+            _notify_officers(application, officers)
+            return message
+        recipients = [call.contact_email]
         link = settings.COOPESS_BASE_URL + reverse(
             "selection:application", args=[application.public_id]
         )
@@ -248,6 +260,54 @@ def message_post(*, application: Application, author: User, body: str, from_dla:
     return message
 
 
+def _project_title(application: Application) -> str:
+    return application.project_title or "sans titre"
+
+
+def _call_officers(call: Call):
+    return User.objects.filter(
+        roles_held__role=Role.OFFICER,
+        roles_held__organisation_id=call.operator_id,
+        is_active=True,
+    ).distinct()
+
+
+def _notify_accounts(application: Application, *, title: str) -> None:
+    """In-app notification of the accounts acting for ``application`` (they had the email)."""
+    from coopess.notifications.models import NotificationKind
+    from coopess.notifications.services import notify, notify_on_commit
+
+    notify_on_commit(
+        notify,
+        [access.user for access in application.accesses.select_related("user")],
+        NotificationKind.OTHER,
+        title,
+        reverse("applications:detail", args=[application.public_id]),
+        email=False,
+        application=application,
+    )
+
+
+def _notify_officers(application: Application, officers: list[User]) -> None:
+    """A representative wrote: the call's officers are told, by email now or in their daily
+    digest, as each chose."""
+    from coopess.notifications.models import NotificationKind
+    from coopess.notifications.services import notify, notify_on_commit
+
+    notify_on_commit(
+        notify,
+        officers,
+        NotificationKind.OTHER,
+        f"Nouveau message sur la candidature {application.receipt_number or ''} "
+        f"« {_project_title(application)} »".replace("  ", " "),
+        reverse("selection:application", args=[application.public_id]),
+        email=True,
+        body="Une structure a écrit au sujet de sa candidature : le message se lit sur "
+        "CoopESS, en suivant le lien ci-dessous.",
+        application=application,
+    )
+
+
 @transaction.atomic
 def complements_request(
     *, application: Application, by: User, sections: list[str], message: str
@@ -255,7 +315,11 @@ def complements_request(
     application = application_request_complements(
         application=application, by=by, sections=sections, message=message
     )
-    message_post(application=application, author=by, body=message, from_dla=True)
+    _message_create(application=application, author=by, body=message, from_dla=True)
+    _notify_accounts(
+        application,
+        title=f"Compléments demandés pour la candidature « {_project_title(application)} »",
+    )
     return application
 
 

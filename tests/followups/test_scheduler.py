@@ -67,8 +67,24 @@ def test_add_months_clamps_to_the_end_of_the_month():
 
 
 def test_the_offsets_follow_the_call():
+    """Offsets set per call (« Gestion des appels »): three follow-ups at 3, 9 and 18 months."""
     setup = in_support(make_cohort(applications=(1,)))
-    type(setup.call).objects.filter(pk=setup.call.pk).update(follow_up_months=18)
+    type(setup.call).objects.filter(pk=setup.call.pk).update(follow_up_offsets=[3, 9, 18])
+    setup.cohort.call.refresh_from_db()
+    followups = support_close(cohort=setup.cohort, by=setup.officer, ended_on=dt.date(2031, 1, 10))
+    assert sorted((f.offset_months, f.due_on) for f in followups) == [
+        (3, dt.date(2031, 4, 10)),
+        (9, dt.date(2031, 10, 10)),
+        (18, dt.date(2032, 7, 10)),
+    ]
+
+
+def test_an_invalid_stored_list_falls_back_to_the_former_rule():
+    """Written around the validation (a shell, a raw update): half the duration and its end."""
+    setup = in_support(make_cohort(applications=(1,)))
+    type(setup.call).objects.filter(pk=setup.call.pk).update(
+        follow_up_offsets=[12, 6], follow_up_months=18
+    )
     setup.cohort.call.refresh_from_db()
     followups = support_close(cohort=setup.cohort, by=setup.officer, ended_on=dt.date(2031, 1, 10))
     assert sorted(f.offset_months for f in followups) == [9, 18]

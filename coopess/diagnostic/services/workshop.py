@@ -102,7 +102,7 @@ def workshop_schedule(
 
 def _locked(workshop: Workshop) -> Workshop:
     return (
-        Workshop.objects.select_for_update()
+        Workshop.objects.select_for_update(of=("self",))
         .select_related("cohort", "organiser")
         .get(pk=workshop.pk)
     )
@@ -277,13 +277,56 @@ def _notify(workshop: Workshop, *, kind: str) -> None:
         meeting=workshop,
         task=None if kind == "cancelled" else send_workshop_reminder,
     )
+    _notify_in_app(workshop, kind=kind)
+
+
+NOTIFICATION_TITLES = {
+    "invited": "Atelier collectif prévu le {when}",
+    "updated": "Atelier collectif modifié : le {when}",
+    "cancelled": "Atelier collectif du {when} annulé",
+}
+
+
+def _notify_in_app(workshop: Workshop, *, kind: str) -> None:
+    """In-app notifications (the invitations are already emailed): the accounts acting for
+    every structure of the cohort, each on its structure's workshop page, and the organiser."""
+    from coopess.applications.models import ApplicationAccess
+    from coopess.notifications.models import NotificationKind
+    from coopess.notifications.services import notify, notify_on_commit
+
+    title = f"{NOTIFICATION_TITLES[kind].format(when=_when(workshop.starts_at))} — " + (
+        workshop.cohort.name
+    )
+    by_structure: dict[int, list[User]] = {}
+    for access in ApplicationAccess.objects.filter(
+        structure__in=cohort_structures(workshop.cohort).values("pk")
+    ).select_related("user"):
+        by_structure.setdefault(access.structure_id, []).append(access.user)
+    for structure_id, users in sorted(by_structure.items()):
+        notify_on_commit(
+            notify,
+            users,
+            NotificationKind.WORKSHOP,
+            title,
+            reverse("diagnostic:structure_workshop", kwargs={"structure_id": structure_id}),
+            email=False,
+        )
+    if workshop.organiser is not None:
+        notify_on_commit(
+            notify,
+            [workshop.organiser],
+            NotificationKind.WORKSHOP,
+            title,
+            reverse("diagnostic:workshop", kwargs={"cohort_id": workshop.cohort_id}),
+            email=False,
+        )
 
 
 def reminder_send(*, workshop_id: int, sequence: int) -> int:
     """Send the reminder once, only if the workshop is still planned at that version."""
     with transaction.atomic():
         workshop = (
-            Workshop.objects.select_for_update()
+            Workshop.objects.select_for_update(of=("self",))
             .select_related("cohort", "organiser")
             .filter(pk=workshop_id)
             .first()
