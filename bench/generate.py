@@ -358,7 +358,7 @@ class Generator:
         if to_create:
             from coopess.applications.models import ReceiptCounter
 
-            counter, _ = ReceiptCounter.objects.get_or_create(call=call, year=year)
+            counter, _ = ReceiptCounter.objects.get_or_create(prefix=call.receipt_prefix, year=year)
             counter.last = max(counter.last, next_number + to_create - 1)
             counter.save(update_fields=["last"])
         generated = time.perf_counter() - started

@@ -774,7 +774,11 @@ def _django_integrity(call_id: int, wait_drained: float) -> dict:
     sequence = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
     if sequence != list(range(1, len(sequence) + 1)):
         violations.append(f"receipt numbers not consecutive: {sequence[:5]}…{sequence[-5:]}")
-    counters = sum(ReceiptCounter.objects.filter(call_id=call_id).values_list("last", flat=True))
+    # the counters of this call's prefix (shared by calls with the same prefix)
+    from coopess.calls.models import Call
+
+    prefix = Call.objects.values_list("receipt_prefix", flat=True).get(pk=call_id)
+    counters = sum(ReceiptCounter.objects.filter(prefix=prefix).values_list("last", flat=True))
     if counters != len(submitted):
         violations.append(f"receipt counter at {counters} for {len(submitted)} submissions")
 

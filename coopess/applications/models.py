@@ -369,16 +369,19 @@ class ApplicationTransition(models.Model):
 
 
 class ReceiptCounter(models.Model):
-    """The last receipt number given for a call and a year (locked while a number is taken)."""
+    """The last receipt number given for a prefix and a year (locked while a number is taken).
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="+")
+    Keyed on the prefix, not the call: receipt numbers (``PREFIX-YEAR-NNNN``) are unique across
+    calls, and two calls may share a prefix (the next edition of a call, a copy)."""
+
+    prefix = models.CharField(max_length=20)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["call", "year"], name="one_counter_per_call_year")
+            models.UniqueConstraint(fields=["prefix", "year"], name="one_counter_per_prefix_year")
         ]
 
     def __str__(self) -> str:
-        return f"{self.call_id}/{self.year}: {self.last}"
+        return f"{self.prefix}/{self.year}: {self.last}"

@@ -666,10 +666,10 @@ def _next_receipt_number(call: Call, now: dt.datetime) -> str:
     year = timezone.localtime(now, PARIS).year
     try:
         with transaction.atomic():
-            ReceiptCounter.objects.get_or_create(call=call, year=year)
+            ReceiptCounter.objects.get_or_create(prefix=call.receipt_prefix, year=year)
     except IntegrityError:
         pass
-    counter = ReceiptCounter.objects.select_for_update().get(call=call, year=year)
+    counter = ReceiptCounter.objects.select_for_update().get(prefix=call.receipt_prefix, year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{call.receipt_prefix}-{year}-{counter.last:04d}"

@@ -50,6 +50,19 @@ def test_receipt_numbers_follow_each_other():
     assert [n[-4:] for n in numbers] == ["0001", "0002"]
 
 
+def test_two_calls_sharing_a_prefix_never_give_the_same_number():
+    """The next edition of a call keeps its prefix: numbers continue instead of colliding."""
+    first_call = open_call()
+    second_call = open_call(slug="appel-suivant")
+    assert first_call.receipt_prefix == second_call.receipt_prefix
+    for call in (first_call, second_call, first_call):
+        application = complete_application(call)
+        services.application_submit(application=application, by=application.created_by)
+    numbers = sorted(Application.objects.values_list("receipt_number", flat=True))
+    assert [n[-4:] for n in numbers] == ["0001", "0002", "0003"]
+    assert len(set(numbers)) == 3
+
+
 def test_submitting_twice_changes_nothing():
     application = complete_application()
     services.application_submit(application=application, by=application.created_by, version=1)
