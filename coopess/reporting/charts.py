@@ -69,12 +69,16 @@ def _patterns(chart_id: str) -> str:
         f'<pattern id="{chart_id}-p2" width="6" height="6" patternUnits="userSpaceOnUse">'
         f'<rect width="6" height="6" fill="{FILLS[2]}"/>'
         f'<circle cx="3" cy="3" r="1.3" fill="{INK}"/></pattern>'
+        # a fourth series (follow-ups: on time, late, without answer, pending)
+        f'<pattern id="{chart_id}-p3" width="8" height="8" patternUnits="userSpaceOnUse">'
+        f'<rect width="8" height="8" fill="#ffffff"/>'
+        f'<line x1="0" y1="4" x2="8" y2="4" stroke="{FILLS[0]}" stroke-width="2"/></pattern>'
         "</defs>"
     )
 
 
 def _series_fill(chart_id: str, index: int) -> str:
-    return FILLS[0] if index == 0 else f"url(#{chart_id}-p{min(index, 2)})"
+    return FILLS[0] if index == 0 else f"url(#{chart_id}-p{min(index, 3)})"
 
 
 def _empty(chart_id: str, title: str) -> SafeString:
