@@ -16,52 +16,13 @@ Indicators of another app (follow-ups) — nothing to change in ``coopess/report
 ---------------------------------------------------------------------------------------
 An installed app registers its indicators in a module ``<app>/reporting_indicators.py``:
 ``ReportingConfig.ready`` imports every such module (``registry.discover``, Django's
-``autodiscover_modules``), after this one. ``coopess/followups`` (being built) will write
-``coopess/followups/reporting_indicators.py``::
-
-    from django.db.models import Count, Q, Sum
-    from coopess.reporting.registry import indicator
-    from coopess.reporting.scope import Scope
-    from coopess.reporting.tables import Column, Kind, Row, Table
-
-    @indicator(
-        code="suivis_reponses", section="suivis",
-        label="Suivis répondus à temps, en retard, sans réponse",
-        definition="Suivis dont la date d'envoi prévue tombe dans la période, ...",
-        chart="stacked", sheet="Suivis",
-    )
-    def followup_answers(scope: Scope) -> Table:
-        from coopess.followups.models import FollowUp
-        lines = (
-            FollowUp.objects.filter(cohort__in=scope.cohorts())
-            .filter(scope.period.date_q("due_on"))        # a DateField: date_q, not q
-            .values("offset_months")                       # one row per follow-up (6, 12 months)
-            .annotate(on_time=Count("pk", filter=...), late=Count("pk", filter=...),
-                      missing=Count("pk", filter=...))
-            .order_by("offset_months")
-        )
-        rows = [Row(str(l["offset_months"]), f"Suivi à {l['offset_months']} mois",
-                    {"on_time": l["on_time"], "late": l["late"], "missing": l["missing"]})
-                for l in lines]
-        return Table(columns=[Column("on_time", "À temps"), Column("late", "En retard"),
-                              Column("missing", "Sans réponse")],
-                     rows=rows, category="Suivi")
-
-The three follow-up indicators the funders expect, in the same module:
-
-- ``suivis_reponses`` (section ``suivis``) — follow-ups answered on time / late / missing, per
-  follow-up (6 months, 1 year): ``Count(filter=Q(...))`` on ``status``, ``answered_at`` and
-  ``overdue_on``; counted in the period of ``due_on``.
-- ``suivis_effets`` (section ``suivis``) — outcomes at 6 months and 1 year: stage reached, forms
-  of cooperation adopted, effects declared, new needs. One ``values(offset_months, answer)``
-  ``.annotate(Count)`` per question kind, reading the JSON answers in the database
-  (``KeyTextTransform("<question code>", "answers")``) — never a loop over the follow-ups.
-  Counted in the period of ``answered_at`` (``scope.period.q``). Free-text answers (effects,
-  needs) are never shown: only how many structures answered each question.
-- ``emplois_suivis`` (section ``emplois``) — jobs at each follow-up, like ``emplois`` here:
-  structures that answered, ``Sum`` of the employees and FTE declared, per follow-up. Give the
-  sums ``Kind.COUNT`` / ``Kind.DECIMAL`` with ``basis="structures"`` so that a sum over fewer
-  than three structures is not disclosed to funders.
+``autodiscover_modules``), after this one. ``coopess/followups/reporting_indicators.py`` is the
+example to follow: ``suivis_reponses`` (answered on time / late / without answer / pending, per
+offset, in the period of the due date), ``suivis_stades_formes`` (stage and cooperation form
+reached), ``suivis_effets`` (effects declared and new needs, counts only — free texts are never
+shown) and ``emplois_suivis`` (jobs and FTE at each follow-up against the application, sums hidden
+from funders under three structures). Each reads the JSON answers in the database
+(``KeyTextTransform``) with one grouped query, whatever the number of follow-ups.
 
 Rules for those functions (the tests in ``tests/reporting`` check them for every indicator):
 
