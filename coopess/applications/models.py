@@ -27,6 +27,7 @@ from coopess.calls.models import (
     CallQuestion,
     MaturityStage,
 )
+from coopess.common.models import TransitionLog
 
 
 class Eligibility(models.TextChoices):
@@ -349,7 +350,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class ApplicationTransition(models.Model):
+class ApplicationTransition(TransitionLog):
     """Every change of status: who, when, from, to, why."""
 
     application = models.ForeignKey(
@@ -357,12 +358,6 @@ class ApplicationTransition(models.Model):
     )
     from_status = models.CharField(max_length=20, choices=ApplicationStatus.choices)
     to_status = models.CharField(max_length=20, choices=ApplicationStatus.choices)
-    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"

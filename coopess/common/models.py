@@ -1,6 +1,25 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+
+class TransitionLog(models.Model):
+    """The row every workflow writes for each move (DESIGN: who, when, from, to, comment).
+
+    A subclass adds the link to its object and ``from_status`` / ``to_status`` with its own
+    states; the service that makes the move writes the row."""
+
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
 
 
 class DemoEmail(models.Model):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from coopess.accounts.models import User
 from coopess.applications.models import ApplicationStructure, Representative
 from coopess.calls.models import Call, CallPart, SupportStep
+from coopess.common.models import TransitionLog
 from coopess.selection.models import Cohort
 
 # --- What a call asks (data) ------------------------------------------------------------------
@@ -402,18 +403,12 @@ class SectionComment(models.Model):
         return f"{self.review.structure} — {self.section}"
 
 
-class SynthesisTransition(models.Model):
+class SynthesisTransition(TransitionLog):
     version = models.ForeignKey(
         SynthesisVersion, on_delete=models.CASCADE, related_name="transitions"
     )
     from_status = models.CharField(max_length=20, choices=SynthesisStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=SynthesisStatus.choices)
-    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.version}: {self.from_status} → {self.to_status}"

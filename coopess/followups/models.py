@@ -18,6 +18,7 @@ from django.utils import timezone
 from coopess.accounts.models import User
 from coopess.applications.models import ApplicationStructure
 from coopess.calls.models import Call, CallPart
+from coopess.common.models import TransitionLog
 from coopess.selection.models import Cohort
 
 
@@ -135,18 +136,12 @@ class FollowUp(models.Model):
         return self.status != FollowUpStatus.ANSWERED
 
 
-class FollowUpTransition(models.Model):
+class FollowUpTransition(TransitionLog):
     """One move of a follow-up (who, when, from, to, comment); ``by`` empty for the scheduler."""
 
     followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=FollowUpStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=FollowUpStatus.choices)
-    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.followup}: {self.from_status or '—'} → {self.to_status}"

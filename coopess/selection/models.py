@@ -15,6 +15,7 @@ from coopess.accounts.models import User
 from coopess.applications.choices import ApplicationStatus
 from coopess.applications.models import Application
 from coopess.calls.models import Call, CallPart
+from coopess.common.models import TransitionLog
 
 
 class Outcome(models.TextChoices):
@@ -313,18 +314,12 @@ class CohortMember(models.Model):
         return f"{self.cohort}: {self.application}"
 
 
-class CohortTransition(models.Model):
+class CohortTransition(TransitionLog):
     """One move of a cohort along ``forming → diagnostic → support → follow_up → closed``."""
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=CohortStatus.choices)
     to_status = models.CharField(max_length=20, choices=CohortStatus.choices)
-    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.cohort}: {self.from_status} → {self.to_status}"

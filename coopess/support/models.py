@@ -23,6 +23,7 @@ from django.utils import timezone
 from coopess.accounts.models import Organisation, OrganisationKind, User
 from coopess.applications.models import ApplicationStructure, Representative
 from coopess.calls.models import Call
+from coopess.common.models import TransitionLog
 from coopess.diagnostic.models import ActionItem
 from coopess.selection.models import Cohort
 
@@ -230,16 +231,10 @@ class Session(models.Model):
         return " — ".join(p for p in parts if p)
 
 
-class SessionTransition(models.Model):
+class SessionTransition(TransitionLog):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=SessionStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=SessionStatus.choices)
-    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.session}: {self.from_status} → {self.to_status}"
@@ -394,16 +389,10 @@ class Referral(models.Model):
         return f"{self.structure} → {self.actor}"
 
 
-class ReferralTransition(models.Model):
+class ReferralTransition(TransitionLog):
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=ReferralStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=ReferralStatus.choices)
-    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.referral}: {self.from_status} → {self.to_status}"
