@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import http.client
 import json
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,16 +41,6 @@ TARGET_RATIO = 3.0  # autosave p95 / floor p95
 TARGET_SUBMIT_P95_MS = 150.0
 # Emails go to the worker's stdout (discarded): what is timed is building and sending them.
 EMAIL_ENV = {"EMAIL_URL": "consolemail://"}
-
-
-class Interrupted(Exception):
-    """SIGTERM or the overall time limit: unwind so that every server is stopped."""
-
-
-def raise_interrupted(signum, frame):
-    signal.alarm(0)  # once only: a second signal must not cut the clean-up short
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Interrupted(signal.Signals(signum).name)
 
 
 def step(message: str) -> None:
@@ -320,13 +308,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, raise_interrupted)
-    signal.signal(signal.SIGALRM, raise_interrupted)
-    signal.alarm(args.timeout)
     machine = harness.machine_info()
     started = dt.datetime.now().astimezone()
-    results = []
-    try:
+
+    def work() -> list:
+        results = []
         for key in args.databases:
             name = DATABASES[key]
             if name == "PostgreSQL" and not harness.postgres_available():
@@ -334,17 +320,11 @@ def main(argv=None) -> int:
                     f"PostgreSQL server binaries not found in {harness.PG_BIN}"
                 )
             results.append(bench_database(name, args))
-    except KeyboardInterrupt:
-        print("\nInterrupted: servers stopped.", file=sys.stderr)
-        return 130
-    except Interrupted as error:
-        print(f"\nStopped by {error}: servers stopped.", file=sys.stderr)
-        return 1
-    except (harness.BenchError, OSError, http.client.HTTPException) as error:
-        print(f"\nBenchmark failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        signal.alarm(0)
+        return results
+
+    results, failed = harness.run_bounded(work, args.timeout)
+    if failed is not None:
+        return failed
     elapsed = (dt.datetime.now().astimezone() - started).total_seconds()
     text = report(results, args, machine, started, elapsed)
     print()

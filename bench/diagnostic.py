@@ -47,7 +47,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -70,16 +69,6 @@ RACE_STRUCTURES = (2, 2, 1)  # a fresh cohort of 3 applications, 5 structures
 SUCCESS = "Votre entretien est réservé"
 TAKEN = "plus disponible"
 MESSAGE = re.compile(r'<p class="message message-(\w+)">(.*?)</p>', re.S)
-
-
-class Interrupted(Exception):
-    """SIGTERM or the overall time limit: unwind so that every server is stopped."""
-
-
-def raise_interrupted(signum, frame):
-    signal.alarm(0)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Interrupted(signal.Signals(signum).name)
 
 
 def step(message: str) -> None:
@@ -649,30 +638,22 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, raise_interrupted)
-    signal.signal(signal.SIGALRM, raise_interrupted)
-    signal.alarm(args.timeout)
     machine = harness.machine_info()
     started = dt.datetime.now().astimezone()
     results = []
-    try:
-        with LoadWatch() as load:
+    load = LoadWatch()
+
+    def work() -> None:
+        with load:
             for key in args.databases:
                 name = DATABASES[key]
                 if name == "PostgreSQL" and not harness.postgres_available():
                     raise harness.BenchError(f"PostgreSQL binaries not found in {harness.PG_BIN}")
                 results.append(bench_database(name, args))
-    except KeyboardInterrupt:
-        print("\nInterrupted: servers stopped.", file=sys.stderr)
-        return 130
-    except Interrupted as error:
-        print(f"\nStopped by {error}: servers stopped.", file=sys.stderr)
-        return 1
-    except (harness.BenchError, OSError, http.client.HTTPException) as error:
-        print(f"\nBenchmark failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        signal.alarm(0)
+
+    _, failed = harness.run_bounded(work, args.timeout)
+    if failed is not None:
+        return failed
     elapsed = (dt.datetime.now().astimezone() - started).total_seconds()
     machine["Load average at the end (1, 5, 15 min)"] = " ".join(
         f"{x:.2f}" for x in os.getloadavg()

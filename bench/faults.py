@@ -44,11 +44,9 @@ sys.path.insert(0, str(REPO))
 
 from bench import harness  # noqa: E402
 from bench.applications import (  # noqa: E402
-    Interrupted,
     detail_path,
     fetch_csrf,
     prepare_applications,
-    raise_interrupted,
     step,
     submit_path,
 )
@@ -614,24 +612,11 @@ def main(argv=None) -> int:
     if not harness.postgres_available():
         print(f"PostgreSQL server binaries not found in {harness.PG_BIN}", file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, raise_interrupted)
-    signal.signal(signal.SIGALRM, raise_interrupted)
-    signal.alarm(args.timeout)
     machine = harness.machine_info()
     started = dt.datetime.now().astimezone()
-    try:
-        result = run(args)
-    except KeyboardInterrupt:
-        print("\nInterrupted: servers stopped.", file=sys.stderr)
-        return 130
-    except Interrupted as error:
-        print(f"\nStopped by {error}: servers stopped.", file=sys.stderr)
-        return 1
-    except (harness.BenchError, OSError, http.client.HTTPException) as error:
-        print(f"\nBenchmark failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        signal.alarm(0)
+    result, failed = harness.run_bounded(lambda: run(args), args.timeout)
+    if failed is not None:
+        return failed
     elapsed = (dt.datetime.now().astimezone() - started).total_seconds()
     raw = (args.output or RESULTS_DIR / f"faults-{started:%Y-%m-%d}.md").with_suffix(".json")
     raw.parent.mkdir(parents=True, exist_ok=True)

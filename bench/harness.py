@@ -903,6 +903,44 @@ def _django_officers(call_id: int, n: float) -> dict:
     return {"sessions": sessions}
 
 
+# --- Bounded runs -----------------------------------------------------------------------------
+
+
+class Interrupted(Exception):
+    """SIGTERM or the overall time limit: raised in the main thread, so every ``finally`` (and
+    every server's context manager) runs, as after Ctrl-C."""
+
+
+def raise_interrupted(signum, frame):
+    # Once only: a second signal must not cut the clean-up short.
+    signal.alarm(0)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def run_bounded(work, timeout: int):
+    """``work()`` under SIGTERM and an overall time limit (SIGALRM). Returns ``(result, None)``,
+    or ``(None, exit code)`` after saying on stderr why the benchmark stopped (servers are
+    stopped by then)."""
+    signal.signal(signal.SIGTERM, raise_interrupted)
+    signal.signal(signal.SIGALRM, raise_interrupted)
+    signal.alarm(timeout)
+    try:
+        return work(), None
+    except KeyboardInterrupt:
+        print("\nInterrupted: servers stopped.", file=sys.stderr)
+        return None, 130
+    except Interrupted as error:
+        print(f"\nStopped by {error}: servers stopped.", file=sys.stderr)
+        return None, 1
+    except (BenchError, OSError, http.client.HTTPException) as error:
+        detail = error if isinstance(error, BenchError) else repr(error)
+        print(f"\nBenchmark failed: {detail}", file=sys.stderr)
+        return None, 1
+    finally:
+        signal.alarm(0)
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "count-queries":
         _count_queries_main(sys.argv[2:])

@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import http.client
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -34,17 +32,6 @@ FOUNDATION_PAGES = [
     ("call page", "/appels/cooperation-strategique-2023/"),
     ("home", "/"),
 ]
-
-
-class Interrupted(Exception):
-    """SIGTERM or the overall time limit: unwind so that every server is stopped."""
-
-
-def _raise_interrupted(signum, frame):
-    # Once only: a second signal must not cut the clean-up short.
-    signal.alarm(0)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Interrupted(signal.Signals(signum).name)
 
 
 def foundation(args: argparse.Namespace) -> str:
@@ -158,26 +145,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # SIGTERM and the overall time limit unwind like Ctrl-C: every ``finally`` runs.
-    signal.signal(signal.SIGTERM, _raise_interrupted)
-    signal.signal(signal.SIGALRM, _raise_interrupted)
-    signal.alarm(args.timeout)
     machine = harness.machine_info()
     started = dt.datetime.now().astimezone()
-    try:
-        body = SCENARIOS[args.scenario](args)
-    except KeyboardInterrupt:
-        print("\nInterrupted: servers stopped.", file=sys.stderr)
-        return 130
-    except Interrupted as error:
-        print(f"\nStopped by {error}: servers stopped.", file=sys.stderr)
-        return 1
-    except (harness.BenchError, OSError, http.client.HTTPException) as error:
-        detail = error if isinstance(error, harness.BenchError) else repr(error)
-        print(f"\nBenchmark failed: {detail}", file=sys.stderr)
-        return 1
-    finally:
-        signal.alarm(0)
+    # SIGTERM and the overall time limit unwind like Ctrl-C: every ``finally`` runs.
+    body, failed = harness.run_bounded(lambda: SCENARIOS[args.scenario](args), args.timeout)
+    if failed is not None:
+        return failed
     elapsed = (dt.datetime.now().astimezone() - started).total_seconds()
 
     conditions = (

@@ -29,7 +29,6 @@ import math
 import queue
 import random
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -44,12 +43,10 @@ from bench import applications as app_bench  # noqa: E402
 from bench import harness  # noqa: E402
 from bench.applications import (  # noqa: E402
     EMAIL_ENV,
-    Interrupted,
     database_state,
     detail_path,
     fetch_csrf,
     prepare_applications,
-    raise_interrupted,
     step,
     submit_path,
 )
@@ -577,24 +574,11 @@ def main(argv=None) -> int:
     if not harness.postgres_available():
         print(f"PostgreSQL server binaries not found in {harness.PG_BIN}", file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, raise_interrupted)
-    signal.signal(signal.SIGALRM, raise_interrupted)
-    signal.alarm(args.timeout)
     machine = harness.machine_info()
     started = dt.datetime.now().astimezone()
-    try:
-        run = rush(args)
-    except KeyboardInterrupt:
-        print("\nInterrupted: servers stopped.", file=sys.stderr)
-        return 130
-    except Interrupted as error:
-        print(f"\nStopped by {error}: servers stopped.", file=sys.stderr)
-        return 1
-    except (harness.BenchError, OSError, http.client.HTTPException) as error:
-        print(f"\nBenchmark failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        signal.alarm(0)
+    run, failed = harness.run_bounded(lambda: rush(args), args.timeout)
+    if failed is not None:
+        return failed
     elapsed = (dt.datetime.now().astimezone() - started).total_seconds()
     lines, failures = analyse(run, args)
     machine_lines = "\n".join(f"- {key}: {value}" for key, value in machine.items())

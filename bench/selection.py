@@ -31,7 +31,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -67,16 +66,6 @@ PAGES = [
     ("search (q=town)", "q=Cholet"),
     ("floor", None),
 ]
-
-
-class Interrupted(Exception):
-    """SIGTERM or the overall time limit: unwind so that every server is stopped."""
-
-
-def raise_interrupted(signum, frame):
-    signal.alarm(0)  # once only
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Interrupted(signal.Signals(signum).name)
 
 
 def step(message: str) -> None:
@@ -617,13 +606,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, raise_interrupted)
-    signal.signal(signal.SIGALRM, raise_interrupted)
-    signal.alarm(args.timeout)
     machine = harness.machine_info()
     started = dt.datetime.now().astimezone()
-    results = []
-    try:
+
+    def work() -> list:
+        results = []
         for key in args.databases:
             name = DATABASES[key]
             if name == "PostgreSQL" and not harness.postgres_available():
@@ -631,17 +618,11 @@ def main(argv=None) -> int:
                     f"PostgreSQL server binaries not found in {harness.PG_BIN}"
                 )
             results.append(bench_database(name, args))
-    except KeyboardInterrupt:
-        print("\nInterrupted: servers stopped.", file=sys.stderr)
-        return 130
-    except Interrupted as error:
-        print(f"\nStopped by {error}: servers stopped.", file=sys.stderr)
-        return 1
-    except (harness.BenchError, OSError, http.client.HTTPException) as error:
-        print(f"\nBenchmark failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        signal.alarm(0)
+        return results
+
+    results, failed = harness.run_bounded(work, args.timeout)
+    if failed is not None:
+        return failed
     elapsed = (dt.datetime.now().astimezone() - started).total_seconds()
     machine["Load average at the end (1, 5, 15 min)"] = " ".join(
         f"{x:.2f}" for x in os.getloadavg()
