@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from coopess.common.text import spreadsheet_safe
 from coopess.reporting.registry import Report
 from coopess.reporting.tables import SECRECY_NOTE, Cell, Column, DisplayTable, Kind
 
@@ -89,9 +90,11 @@ def csv_lines(report: Report, *, secrecy: bool) -> Iterator[str]:
     for sheet in sheets(report, secrecy=secrecy):
         for row in sheet.table.rows:
             for column, cell in zip(sheet.columns, row.cells, strict=True):
-                yield writer.writerow([sheet.label, row.label, column.label, _csv_value(cell)])
+                yield writer.writerow(
+                    [sheet.label, spreadsheet_safe(row.label), column.label, _csv_value(cell)]
+                )
     for key, value in scope_lines(report, secrecy=secrecy):
-        yield writer.writerow(["Périmètre", key, "", value])
+        yield writer.writerow(["Périmètre", key, "", spreadsheet_safe(value)])
 
 
 def _csv_value(cell: Cell) -> str:
@@ -119,7 +122,7 @@ def xlsx(report: Report, *, secrecy: bool) -> bytes:
     about["A1"].font = Font(bold=True, size=14)
     about.append([])
     for key, value in scope_lines(report, secrecy=secrecy):
-        about.append([key, value])
+        about.append([key, spreadsheet_safe(value)])
         about.cell(about.max_row, 1).font = bold
     about.append([])
     about.append(["Indicateur", "Définition", "Onglet"])
@@ -143,7 +146,7 @@ def xlsx(report: Report, *, secrecy: bool) -> bytes:
             cell.fill = header_fill
         ws.freeze_panes = "B2"
         for row in sheet.table.rows:
-            ws.append([row.label, *[cell.export_value for cell in row.cells]])
+            ws.append([spreadsheet_safe(row.label), *[cell.export_value for cell in row.cells]])
             line = ws.max_row
             if row.is_total:
                 ws.cell(line, 1).font = bold

@@ -122,6 +122,23 @@ def test_same_numbers_in_xlsx(officer_client):
     assert delays["Ensemble"] == (4, 20.0, 22.5)
 
 
+def test_a_typed_name_never_becomes_a_spreadsheet_formula(officer_client, dataset):
+    """A cohort named like a formula is exported as text (CSV/formula injection)."""
+    cohort = dataset.setup.cohort
+    cohort.__class__.objects.filter(pk=cohort.pk).update(name='=HYPERLINK("http://x.example")')
+    params = {**YEAR, "appel": str(dataset.call.pk), "cohorte": str(cohort.pk)}
+    response = officer_client.get(reverse("reporting:export", args=["xlsx"]), params)
+    about = load_workbook(io.BytesIO(response.content))["Périmètre"]
+    values = {r[0]: r[1] for r in about.iter_rows(values_only=True) if r and r[0]}
+    assert values["Cohorte"] == '\'=HYPERLINK("http://x.example")'
+    assert all(c.data_type != "f" for row in about.iter_rows() for c in row)
+    response = officer_client.get(reverse("reporting:export", args=["csv"]), params)
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert ["Périmètre", "Cohorte", "", '\'=HYPERLINK("http://x.example")'] in list(
+        csv.reader(io.StringIO(text), delimiter=";")
+    )
+
+
 def test_same_numbers_in_csv_and_ods(officer_client):
     response = officer_client.get(reverse("reporting:export", args=["csv"]), YEAR)
     text = b"".join(response.streaming_content).decode("utf-8-sig")
