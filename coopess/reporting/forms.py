@@ -22,12 +22,21 @@ class QuickSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
         chosen = "" if value is None else str(value)
-        options = "".join(
-            f'<option value="{escape(key)}"{" selected" if str(key) == chosen else ""}>'
-            f"{escape(label)}</option>"
-            for key, label in self.choices
-        )
-        return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{options}</select>')  # noqa: S308
+
+        def options(choices) -> str:
+            return "".join(
+                f'<option value="{escape(key)}"{" selected" if str(key) == chosen else ""}>'
+                f"{escape(label)}</option>"
+                for key, label in choices
+            )
+
+        parts = []
+        for key, label in self.choices:
+            if isinstance(label, (list, tuple)):  # a group: (group label, [(key, label), ...])
+                parts.append(f'<optgroup label="{escape(key)}">{options(label)}</optgroup>')
+            else:
+                parts.append(options([(key, label)]))
+        return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{"".join(parts)}</select>')  # noqa: S308
 
 
 class ReportFilterForm(forms.Form):
@@ -56,9 +65,8 @@ class ReportFilterForm(forms.Form):
         self.fields["appel"].choices = [("", "Tous les appels")] + [
             (str(call.pk), f"{call.title} ({call.edition})") for call in calls
         ]
-        self.fields["cohorte"].widget.choices = [("", "Toutes les cohortes")] + [
-            (str(cohort.pk), cohort.name) for cohort in cohorts
-        ]
+        groups = self._cohort_groups(calls, cohorts)
+        self.fields["cohorte"].widget.choices = [("", "Toutes les cohortes"), *groups]
         this_year = timezone.localdate().year
         first = min([call.opens_at.year for call in calls] + [this_year - 5])
         self.fields["annee"].choices = [("", "Toutes les années")] + [
@@ -66,6 +74,21 @@ class ReportFilterForm(forms.Form):
         ]
         if not officer:
             del self.fields["diffusion"]
+
+    def _cohort_groups(self, calls: list, cohorts: list) -> list:
+        """The cohorts grouped by call (one ``optgroup`` each, calls in the list's order); once a
+        call is chosen, only its cohorts."""
+        chosen = self.data.get("appel") if self.is_bound else None
+        by_call: dict[str, list] = {}
+        for cohort in cohorts:
+            by_call.setdefault(str(cohort.call_id), []).append((str(cohort.pk), cohort.name))
+        if chosen in self.calls:
+            return by_call.get(chosen, [])
+        return [
+            (f"{call.title} ({call.edition})", by_call[str(call.pk)])
+            for call in calls
+            if str(call.pk) in by_call
+        ]
 
     def clean_cohorte(self) -> str:
         value = self.cleaned_data.get("cohorte") or ""

@@ -3,6 +3,7 @@ version hides small counts and never shows a person."""
 
 import csv
 import io
+from html import escape
 
 import pytest
 from django.db import connection
@@ -473,3 +474,41 @@ def dt_date(*args):
     import datetime as dt
 
     return dt.date(*args)
+
+
+def test_cohort_filter_groups_cohorts_by_call_and_narrows_to_the_chosen_call(
+    officer_client, dataset
+):
+    """Each cohort is listed under its call; once a call is chosen, only its cohorts are offered,
+    and a cohort of another call is refused next to the field."""
+    from coopess.calls.models import Call
+    from coopess.selection.models import Cohort
+
+    call = dataset.call
+    other_call = Call.objects.get(pk=call.pk)
+    other_call.pk = None
+    other_call.slug, other_call.edition = f"{call.slug}-suite", "2099"
+    other_call.save()
+    other_cohort = Cohort.objects.create(call=other_call, name="Cohorte de l'autre appel")
+    url = reverse("reporting:indicators")
+
+    html = page_text(officer_client.get(url))
+    select = html[
+        html.index('name="cohorte"') : html.index("</select>", html.index('name="cohorte"'))
+    ]
+    assert f'<optgroup label="{escape(other_call.title)} (2099)">' in select
+    group = select[select.index("(2099)") :]
+    assert f'value="{other_cohort.pk}"' in group.split("</optgroup>")[0]
+    assert f'value="{dataset.setup.cohort.pk}"' in select
+
+    html = page_text(officer_client.get(url, {"appel": str(call.pk)}))
+    select = html[
+        html.index('name="cohorte"') : html.index("</select>", html.index('name="cohorte"'))
+    ]
+    assert "<optgroup" not in select
+    assert f'value="{dataset.setup.cohort.pk}"' in select
+    assert f'value="{other_cohort.pk}"' not in select
+
+    response = officer_client.get(url, {"appel": str(call.pk), "cohorte": str(other_cohort.pk)})
+    assert response.status_code == 400
+    assert "Cette cohorte n&#x27;appartient pas à l&#x27;appel choisi." in page_text(response)
