@@ -388,14 +388,16 @@ def _accompany(per_application: float) -> dict:
     undecided = (
         applications.filter(status__in=["selected", "waitlisted", "rejected"])
         .exclude(decisions__is_current=True)
-        .values_list("pk", "status")
+        .values_list("pk", "status", "structure_count")
     )
     with transaction.atomic():
         batch = []
-        for pk, status in undecided.iterator():
+        for pk, status, structure_count in undecided.iterator():
             batch.append(
                 Decision(
                     application_id=pk,
+                    call_id=call.pk,
+                    structure_count=structure_count,
                     outcome=status,
                     reasons=rng.sample(reasons, rng.choice([1, 1, 2])) if status == "rejected" else [],
                     decided_by=officer,

@@ -46,7 +46,7 @@ importable while it is being built, or create it once its models are migrated.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 
 from coopess.applications.choices import LegalForm
@@ -165,7 +165,7 @@ def decisions_by_call(scope: Scope) -> Table:
     calls = calls_in_scope(scope)
     by_call: dict[int, Row] = {}
     for line in decisions_by_day(scope):
-        call_id = line["application__call_id"]
+        call_id = line["call_id"]
         row = by_call.setdefault(
             call_id, Row(str(call_id), calls[call_id].label, dict.fromkeys(OUTCOMES, 0))
         )
@@ -695,13 +695,13 @@ def decision_delay(scope: Scope) -> Table:
     calls = calls_in_scope(scope)
     lines = sorted(
         decisions_by_day(scope),
-        key=lambda line: (calls[line["application__call_id"]].label, line["application__call_id"]),
+        key=lambda line: (calls[line["call_id"]].label, line["call_id"]),
     )
     groups: dict[str, tuple[str, list]] = {}
     for line in lines:  # one line per call, outcome and decision day
-        call = calls[line["application__call_id"]]
+        call = calls[line["call_id"]]
         days = (line["day"] - local_date(call.closes_at)).days
-        groups.setdefault(str(line["application__call_id"]), (call.label, []))[1].append(
+        groups.setdefault(str(line["call_id"]), (call.label, []))[1].append(
             (days, line["n"])
         )
     rows, total = _delay_rows(groups)
@@ -733,7 +733,9 @@ def synthesis_delay(scope: Scope) -> Table:
             started=TruncDate("cohort__diagnostic__started_at", tzinfo=PARIS),
             validated=TruncDate("validated_at", tzinfo=PARIS),
         )
-        .values("cohort__call_id", "started", "validated")
+        # grouped by the delay itself: one line per call and number of days
+        .annotate(delay=ExpressionWrapper(F("validated") - F("started"), DurationField()))
+        .values("cohort__call_id", "delay")
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -742,9 +744,9 @@ def synthesis_delay(scope: Scope) -> Table:
     for line in sorted(
         lines, key=lambda line: (calls[line["cohort__call_id"]].label, line["cohort__call_id"])
     ):
-        # one line per call and pair of days
-        days = (line["validated"] - line["started"]).days
         label = calls[line["cohort__call_id"]].label
-        groups.setdefault(str(line["cohort__call_id"]), (label, []))[1].append((days, line["n"]))
+        groups.setdefault(str(line["cohort__call_id"]), (label, []))[1].append(
+            (line["delay"].days, line["n"])
+        )
     rows, total = _delay_rows(groups)
     return Table(columns=DELAY_COLUMNS, rows=rows, category="Appel", partition=True, total=total)

@@ -7,6 +7,7 @@ numbers from the shared cache) for the page, the charts, the exports and the PDF
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import timezone
 
 from coopess.reporting.scope import Scope
@@ -121,6 +123,20 @@ def cache_seconds() -> int:
     return int(getattr(settings, "COOPESS_REPORT_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
 
 
+@contextlib.contextmanager
+def _computing():
+    """On PostgreSQL, compute a report in one read-only REPEATABLE READ transaction when no
+    transaction is open yet: its twenty queries then read one snapshot of the database, and the
+    numbers of its tables agree with one another even while decisions are being recorded."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def compute_report(scope: Scope) -> Report:
     """Every indicator for ``scope``. The numbers of a scope are kept in the shared cache for
     ``COOPESS_REPORT_CACHE_SECONDS`` (5 minutes by default; 0 turns it off): the page, its
@@ -146,11 +162,12 @@ def compute_report(scope: Scope) -> Report:
                 results=[Result(INDICATORS[code], table) for code, table in tables],
                 computed_at=computed_at,
             )
-    report = Report(
-        scope=scope,
-        results=[Result(ind, ind.compute(scope)) for ind in INDICATORS.values()],
-        computed_at=timezone.now(),
-    )
+    with _computing():
+        report = Report(
+            scope=scope,
+            results=[Result(ind, ind.compute(scope)) for ind in INDICATORS.values()],
+            computed_at=timezone.now(),
+        )
     if key is not None:
         tables = [(r.indicator.code, r.table) for r in report.results]
         cache.set(key, (report.computed_at, tables), seconds)

@@ -130,9 +130,8 @@ class Scope:
     def decisions(self) -> QuerySet:
         from coopess.selection.models import Decision
 
-        queryset = Decision.objects.filter(
-            is_current=True, application__call_id__in=self.call_ids()
-        )
+        # the decision's own copy of its call: no join with the call's applications
+        queryset = Decision.objects.filter(is_current=True, call_id__in=self.call_ids())
         if self.cohort_id is not None:
             queryset = queryset.filter(application__cohort_membership__cohort_id=self.cohort_id)
         return queryset.filter(self.period.q("decided_at"))

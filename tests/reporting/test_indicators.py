@@ -250,3 +250,28 @@ def test_another_app_can_declare_a_section_and_its_indicators(monkeypatch):
     # the follow-ups section is ready for coopess/followups/reporting_indicators.py
     assert "suivis" in SECTIONS
     assert registry.APP_MODULE == "reporting_indicators"
+
+
+def test_synthesis_delay_over_several_cohorts(dataset):
+    """Delays grouped in the database by number of days: 32 (the data set's cohort), 10 and 10
+    (two more cohorts of the call, one across the end of summer time, counted in Paris days)."""
+    from coopess.diagnostic.models import Diagnostic, SynthesisStatus, SynthesisVersion
+    from coopess.selection.models import Cohort
+    from tests.reporting.helpers import paris
+
+    for name, started, validated in (
+        ("Cohorte B", paris(2025, 9, 1, 9), paris(2025, 9, 11, 23, 30)),
+        ("Cohorte C", paris(2025, 10, 20, 0, 30), paris(2025, 10, 30, 8)),
+    ):
+        cohort = Cohort.objects.create(call=dataset.call, name=name)
+        Diagnostic.objects.create(cohort=cohort, started_at=started, started_by=dataset.officer)
+        SynthesisVersion.objects.create(
+            cohort=cohort,
+            number=1,
+            status=SynthesisStatus.VALIDATED,
+            validated_at=validated,
+            pdf_sha256="1" * 64,
+        )
+    table = report_for(dataset)["delai_synthese"]
+    assert table.total.values == {"n": 3, "median": 10.0, "mean": 52 / 3}
+    assert [row.values["n"] for row in table.rows] == [3]
