@@ -51,6 +51,7 @@ from coopess.applications.choices import CooperationForm
 from coopess.followups.models import FollowUp, FollowUpStatus
 from coopess.followups.services import OVERDUE_DAYS, REMINDER_DAYS
 from coopess.reporting.aggregates import UNKNOWN
+from coopess.reporting.key_figures import key_figure
 from coopess.reporting.registry import indicator
 from coopess.reporting.scope import PARIS, Scope
 from coopess.reporting.tables import Column, Kind, Row, Table
@@ -369,3 +370,6 @@ def followup_effects(scope: Scope) -> Table:
         rows=rows,
         category="Échéance et effet",
     )
+
+
+key_figure("suivis répondus à temps", indicator="suivis_reponses", row="total", column="on_time")

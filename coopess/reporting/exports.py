@@ -1,5 +1,6 @@
-"""The report as files: CSV (one line per number), XLSX and ODS (a sheet for the scope and the
-definitions, then one sheet per table), and the annual activity report as PDF with its charts.
+"""The report as files: CSV (one line per number), XLSX and ODS (a sheet for the scope, the key
+figures and the definitions, then one sheet per table), and the annual activity report as PDF
+with its key figures and charts.
 
 Every file is built from the same ``DisplayTable``s as the page, so statistical secrecy applies
 the same way: a hidden number is written as its mark (« < 3 », « n.c. »), never as a value.
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from coopess.common.text import spreadsheet_safe
+from coopess.reporting.key_figures import shown_figures
 from coopess.reporting.registry import Report
 from coopess.reporting.tables import SECRECY_NOTE, Cell, Column, DisplayTable, Kind
 
@@ -125,6 +127,15 @@ def xlsx(report: Report, *, secrecy: bool) -> bytes:
         about.append([key, spreadsheet_safe(value)])
         about.cell(about.max_row, 1).font = bold
     about.append([])
+    about.append(["Chiffres clés"])
+    about.cell(about.max_row, 1).font = bold
+    for figure in shown_figures(report, secrecy=secrecy):
+        about.append([figure.label, figure.cell.export_value])
+        target = about.cell(about.max_row, 2)
+        target.alignment = Alignment(horizontal="left")
+        if not figure.cell.hidden:
+            target.number_format = NUMBER_FORMATS[figure.kind]
+    about.append([])
     about.append(["Indicateur", "Définition", "Onglet"])
     for cell in about[about.max_row]:
         cell.font = bold
@@ -220,6 +231,9 @@ def ods(report: Report, *, secrecy: bool) -> bytes:
     about.addElement(row_of(text_cell("Rapport d'activité — indicateurs", strong=True)))
     for key, value in scope_lines(report, secrecy=secrecy):
         about.addElement(row_of(text_cell(key, strong=True), text_cell(value)))
+    about.addElement(row_of(text_cell("Chiffres clés", strong=True)))
+    for figure in shown_figures(report, secrecy=secrecy):
+        about.addElement(row_of(text_cell(figure.label), value_cell(figure.cell, figure.kind)))
     about.addElement(
         row_of(text_cell("Indicateur", strong=True), text_cell("Définition", strong=True))
     )
@@ -266,6 +280,7 @@ def annual_pdf(report: Report, *, secrecy: bool, sections) -> bytes:
         {
             "report": report,
             "scope_lines": scope_lines(report, secrecy=secrecy),
+            "key_figures": shown_figures(report, secrecy=secrecy),
             "sections": sections,
             "secrecy": secrecy,
             "secrecy_note": SECRECY_NOTE,

@@ -701,9 +701,7 @@ def decision_delay(scope: Scope) -> Table:
     for line in lines:  # one line per call, outcome and decision day
         call = calls[line["call_id"]]
         days = (line["day"] - local_date(call.closes_at)).days
-        groups.setdefault(str(line["call_id"]), (call.label, []))[1].append(
-            (days, line["n"])
-        )
+        groups.setdefault(str(line["call_id"]), (call.label, []))[1].append((days, line["n"]))
     rows, total = _delay_rows(groups)
     return Table(columns=DELAY_COLUMNS, rows=rows, category="Appel", partition=True, total=total)
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from coopess.reporting import charts, exports
 from coopess.reporting.forms import ReportFilterForm
+from coopess.reporting.key_figures import shown_figures
 from coopess.reporting.permissions import (
     OFFICER,
     must_hide_small_counts,
@@ -133,6 +134,7 @@ def indicators(request):
         computed_at=report.computed_at,
         cache_minutes=cache_seconds() // 60,
         secrecy=secrecy,
+        key_figures=shown_figures(report, secrecy=secrecy),
         sections=shown_indicators(report, secrecy=secrecy),
     )
     return render(request, "reporting/indicators.html", context)

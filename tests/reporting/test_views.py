@@ -512,3 +512,69 @@ def test_cohort_filter_groups_cohorts_by_call_and_narrows_to_the_chosen_call(
     response = officer_client.get(url, {"appel": str(call.pk), "cohorte": str(other_cohort.pk)})
     assert response.status_code == 400
     assert "Cette cohorte n&#x27;appartient pas à l&#x27;appel choisi." in page_text(response)
+
+
+def key_figures_on_page(html: str) -> dict[str, str]:
+    """The key figures block: label -> value as shown."""
+    import re
+
+    block = html[
+        html.index('id="chiffres-cles-titre"') : html.index(
+            "</section>", html.index('id="chiffres-cles-titre"')
+        )
+    ]
+    return {
+        label: value
+        for value, label in re.findall(
+            r'<span class="key-figure-value">([^<]*)</span> <span class="key-figure-label">([^<]*)</span>',
+            block,
+        )
+    }
+
+
+def test_key_figures_are_cells_of_the_tables_everywhere(officer_client, dataset):
+    """The key figures repeat cells of the indicators' tables: the same numbers on the page, in
+    the spreadsheet's first sheet and in the PDF."""
+    from pypdf import PdfReader
+
+    html = page_text(officer_client.get(reverse("reporting:indicators"), YEAR))
+    figures = key_figures_on_page(html)
+    assert figures["candidatures reçues"] == "5"
+    assert figures["candidatures retenues"] == "2"
+    assert figures["structures accompagnées"] == "3"
+    assert figures["emplois salariés dans ces structures"] == "16"
+    assert figures["entretiens individuels tenus"] == "2"
+    assert figures["synthèses validées par toutes les structures"] == "1"
+    assert figures["candidatures reçues"] == cell_after(html, "candidatures", "Candidatures reçues")
+    assert figures["demi-journées de conseil réalisées"] == cell_after(
+        html, "demi_journees", "Demi-journées réalisées (séances tenues)"
+    )
+    assert "suivis répondus à temps" in figures  # registered by coopess/followups
+    assert '<a href="#indicateur-emplois">' in html
+
+    workbook = load_workbook(
+        io.BytesIO(officer_client.get(reverse("reporting:export", args=["xlsx"]), YEAR).content)
+    )
+    about = {r[0]: r[1] for r in workbook["Périmètre"].iter_rows(values_only=True) if r and r[0]}
+    assert about["candidatures reçues"] == 5
+    assert about["structures accompagnées"] == 3
+    assert about["emplois salariés dans ces structures"] == 16
+
+    pdf = officer_client.get(reverse("reporting:annual_report"), YEAR)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Chiffres clés" in text
+    assert "5 candidatures reçues" in text
+    assert "16 emplois salariés dans ces structures" in text
+
+
+def test_key_figures_keep_the_funders_secrecy(funder_client, dataset):
+    html = page_text(funder_client.get(reverse("reporting:indicators"), YEAR))
+    figures = key_figures_on_page(html)
+    assert figures["candidatures reçues"] == "5"
+    assert figures["candidatures retenues"] == "&lt; 3"
+    assert figures["synthèses validées par toutes les structures"] == "&lt; 3"
+    workbook = load_workbook(
+        io.BytesIO(funder_client.get(reverse("reporting:export", args=["xlsx"]), YEAR).content)
+    )
+    about = {r[0]: r[1] for r in workbook["Périmètre"].iter_rows(values_only=True) if r and r[0]}
+    assert about["candidatures retenues"] == "< 3"
