@@ -184,6 +184,7 @@ MATRIX: dict[str, dict] = {
     "reporting:indicators": every(404, anonymous=LOGIN, officer=200, funder=200),
     "reporting:export": every(404, anonymous=LOGIN, officer=200, funder=200),
     "reporting:annual_report": every(404, anonymous=LOGIN, officer=200, funder=200),
+    "reporting:note": every(404, anonymous=LOGIN, officer=200),
     # timelines (the matrix officer works for another DLA), notifications, personal calendar;
     # the feed is public but opened only by its secret: a wrong one is not found, for everyone
     "notifications:call_timeline": STRANGER,
@@ -259,6 +260,7 @@ def url_kwargs(route, context) -> dict:
         if route.name.startswith("selection:")
         else context["call"].slug,
         "fmt": "csv",
+        "year": 2025,
         "result_id": 1,
         "pk": application.structures.get(is_lead=True).pk
         if route.name.startswith("applications:")

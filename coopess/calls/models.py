@@ -74,6 +74,15 @@ class CallQuerySet(models.QuerySet):
     def open_at(self, at: dt.datetime) -> CallQuerySet:
         return self.published().filter(opens_at__lte=at, closes_at__gt=at)
 
+    def funded_by(self, user: User) -> CallQuerySet:
+        """Published calls one of this user's funder organisations funds."""
+        funders = [o.pk for o in user.organisations_for(Role.FUNDER)]
+        return self.published().filter(
+            pk__in=Call.funders.through.objects.filter(organisation_id__in=funders).values(
+                "call_id"
+            )
+        )
+
     def managed_by(self, user: User) -> CallQuerySet:
         """Calls of the DLA operators this user works for as an officer."""
         operators = [o.pk for o in user.organisations_for(Role.OFFICER)]
@@ -150,6 +159,17 @@ class Call(models.Model):
     contact_role = models.CharField("contact : fonction", max_length=150, blank=True)
     contact_email = models.EmailField("contact : adresse électronique")
     contact_phone = models.CharField("contact : téléphone", max_length=30, blank=True)
+    #: the funders whose people read this call's indicators (coopess/reporting), aggregated
+    funders = models.ManyToManyField(
+        "accounts.Organisation",
+        verbose_name="financeurs",
+        related_name="funded_calls",
+        blank=True,
+        limit_choices_to={"kind": "funder"},
+        help_text="Les financeurs de l'accompagnement (État, Banque des Territoires, Région…) : "
+        "leurs comptes « financeur » lisent les indicateurs agrégés de cet appel, une fois "
+        "l'appel publié. Aucun autre financeur ne les voit.",
+    )
     is_published = models.BooleanField("publié", default=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.urls import reverse
 
-from coopess.accounts.models import Organisation, Role
+from coopess.accounts.models import Organisation, OrganisationKind, Role
 from coopess.calls.models import (
     Call,
     CallDocument,
@@ -219,6 +219,7 @@ class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
                     "slug",
                     "theme",
                     "summary",
+                    "funders",
                     "is_published",
                 ]
             },
@@ -252,6 +253,12 @@ class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return Call.objects.managed_by(request.user)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "funders":
+            kwargs["queryset"] = Organisation.objects.filter(kind=OrganisationKind.FUNDER)
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "operator":

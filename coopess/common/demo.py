@@ -144,6 +144,10 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
         open_copy = call_create_from_data(operator=organisations["dla"], data=shifted)
     elif not open_copy.is_open(at=timezone.now()):
         _move_calendar(open_copy, shifted)
+    for call in (seed_call, open_copy):
+        # the demo funder reads both calls' indicators (and no other DLA's)
+        call.funders.add(organisations["funder"])
+    demo_activity_note(organisations["dla"])
     demo_applications(seed_call, open_copy)
     demo_selection(seed_call)
     # the 2023 cohort's later history, step by step (each step idempotent)
@@ -152,6 +156,28 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
     demo_followups(seed_call)
     demo_privacy()
     return ACCOUNTS
+
+
+DEMO_ACTIVITY_NOTE = """\
+Première édition de l'appel « Coopération stratégique entre structures de l'ESS » : l'appel a
+reçu des candidatures de toute la région, et **cinq structures** ont été accompagnées
+collectivement de septembre à décembre 2023.
+
+- Le diagnostic partagé a fait émerger deux pistes : une mutualisation de fonctions support et
+  un groupement d'employeurs.
+- La synthèse a été validée par toutes les structures après une seconde version.
+- Les suivis à 6 mois et à 1 an sont programmés pour 2024.
+
+*Texte fictif de démonstration.*"""
+
+
+def demo_activity_note(operator) -> None:
+    """The DLA's commentary for 2023, read with that year's indicators (fictitious)."""
+    from coopess.reporting.models import ActivityNote
+
+    ActivityNote.objects.get_or_create(
+        operator=operator, year=2023, defaults={"text": DEMO_ACTIVITY_NOTE}
+    )
 
 
 def _move_calendar(call: Call, shifted: dict) -> None:

@@ -414,7 +414,7 @@ def demo_selection(call_2023: Call) -> None:
     from coopess.applications.models import ApplicationTransition
     from coopess.selection import services as selection
     from coopess.selection.cohort import Candidate, Preferences, propose_cohort
-    from coopess.selection.models import Decision, DecisionReason, ReviewerAssignment
+    from coopess.selection.models import CohortMember, Decision, DecisionReason, ReviewerAssignment
     from coopess.selection.tasks import send_decision_letter
 
     if Decision.objects.filter(application__call=call_2023).exists():
@@ -498,6 +498,8 @@ def demo_selection(call_2023: Call) -> None:
         ApplicationTransition.objects.filter(application=application, to_status=outcome).update(
             at=decided
         )
+        # a retained application joined the cohort with its decision, in July 2023
+        CohortMember.objects.filter(application=application).update(added_at=decided)
     ApplicationTransition.objects.filter(
         application__call=call_2023, to_status="under_review"
     ).update(at=july)

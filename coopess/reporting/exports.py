@@ -272,7 +272,7 @@ def ods(report: Report, *, secrecy: bool) -> bytes:
 # --- PDF ----------------------------------------------------------------------------------------
 
 
-def annual_pdf(report: Report, *, secrecy: bool, sections) -> bytes:
+def annual_pdf(report: Report, *, secrecy: bool, sections, notes=()) -> bytes:
     from coopess.common.pdf import render_pdf
 
     return render_pdf(
@@ -281,6 +281,7 @@ def annual_pdf(report: Report, *, secrecy: bool, sections) -> bytes:
             "report": report,
             "scope_lines": scope_lines(report, secrecy=secrecy),
             "key_figures": shown_figures(report, secrecy=secrecy),
+            "notes": notes,
             "sections": sections,
             "secrecy": secrecy,
             "secrecy_note": SECRECY_NOTE,

@@ -7,6 +7,7 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from coopess.reporting.models import NOTE_MAX_LENGTH
 from coopess.reporting.scope import Period
 
 VERSIONS = [
@@ -125,3 +126,25 @@ class ReportFilterForm(forms.Form):
 
     def wants_funder_version(self) -> bool:
         return self.cleaned_data.get("diffusion") == "financeur"
+
+
+class ActivityNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Faits marquants et commentaire",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=(
+            "Ce que les chiffres ne disent pas : le contexte de l'année, les faits marquants, "
+            "les difficultés, les perspectives. Mise en forme Markdown : **gras**, listes avec "
+            "« - ». Les financeurs le lisent : ne citez ni personne ni structure."
+        ),
+        error_messages={
+            "max_length": (
+                f"Le commentaire ne peut pas dépasser {NOTE_MAX_LENGTH:,} caractères ".replace(
+                    ",", "\u202f"
+                )
+                + "(il en compte %(show_value)d) : raccourcissez-le."
+            )
+        },
+    )

@@ -2,10 +2,9 @@
 
 - An officer reads the indicators of their DLA operator's calls, every number shown; they can
   also produce the funder version (statistical secrecy) of the same tables to hand it on.
-- A funder reads aggregates only, always under statistical secrecy. Nothing in the data links
-  a funder to the operators it funds (``RoleAssignment`` ties a funder to its own
-  organisation, ``Call`` to its operator only): a funder reads every published call. When such
-  a link exists, narrow ``reporting_calls`` here and nowhere else.
+- A funder reads aggregates only, always under statistical secrecy, of the published calls
+  that name its organisation among their funders (``Call.funders``, set by the DLA in
+  « Gestion des appels »); a funder named on no call reads nothing.
 - Everyone else: not found.
 """
 
@@ -39,7 +38,7 @@ def reporting_calls(user: User) -> QuerySet[Call]:
     if audience == OFFICER:
         return Call.objects.managed_by(user)
     if audience == FUNDER:
-        return Call.objects.published()
+        return Call.objects.funded_by(user)
     return Call.objects.none()
 
 

@@ -8,14 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from coopess.accounts.models import Organisation, Role
 from coopess.reporting import charts, exports
-from coopess.reporting.forms import ReportFilterForm
+from coopess.reporting.forms import ActivityNoteForm, ReportFilterForm
 from coopess.reporting.key_figures import shown_figures
+from coopess.reporting.models import ActivityNote
 from coopess.reporting.permissions import (
     OFFICER,
     must_hide_small_counts,
@@ -79,10 +83,17 @@ def _scope(audience, calls_qs, form) -> tuple[Scope, bool]:
     asked = valid and "diffusion" in form.cleaned_data and form.wants_funder_version()
     secrecy = must_hide_small_counts(audience, asked=asked)
     calls = calls_qs.filter(pk=call.pk) if call else calls_qs
+    funders = (
+        Organisation.objects.filter(funded_calls__in=calls)
+        .distinct()
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
     description = (
         ("Appel", f"{call.title} ({call.edition})" if call else "Tous les appels"),
         ("Cohorte", cohort.name if cohort else "Toutes les cohortes"),
         ("Période", period.label),
+        ("Financeurs", ", ".join(funders) or "Non renseignés"),
         (
             "Version",
             "Financeur : effectifs inférieurs à 3 masqués" if secrecy else "Complète",
@@ -116,6 +127,20 @@ def shown_indicators(report: Report, *, secrecy: bool) -> list[tuple[str, str, l
     return sections
 
 
+def activity_notes(scope: Scope) -> list[ActivityNote]:
+    """The commentaries of the operators of the calls in scope for the scope's year (a year
+    period only), the written ones."""
+    if not scope.period.year:
+        return []
+    return list(
+        ActivityNote.objects.filter(
+            operator_id__in=scope.calls.values("operator_id"), year=scope.period.year
+        )
+        .exclude(text="")
+        .select_related("operator")
+    )
+
+
 @require_GET
 def indicators(request):
     audience, calls_qs, form = _filters(request)
@@ -124,6 +149,7 @@ def indicators(request):
         "audience": audience,
         "secrecy_note": SECRECY_NOTE,
         "query": request.GET.urlencode(),
+        "no_call": not form.calls,
     }
     if form.is_bound and not form.is_valid():
         return render(request, "reporting/indicators.html", context, status=400)
@@ -136,6 +162,7 @@ def indicators(request):
         secrecy=secrecy,
         key_figures=shown_figures(report, secrecy=secrecy),
         sections=shown_indicators(report, secrecy=secrecy),
+        notes=activity_notes(scope),
     )
     return render(request, "reporting/indicators.html", context)
 
@@ -184,10 +211,48 @@ def annual_report(request):
     scope, secrecy = _scope(audience, calls_qs, form)
     report = compute_report(scope)
     pdf = exports.annual_pdf(
-        report, secrecy=secrecy, sections=shown_indicators(report, secrecy=secrecy)
+        report,
+        secrecy=secrecy,
+        sections=shown_indicators(report, secrecy=secrecy),
+        notes=activity_notes(scope),
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(scope, "pdf", "rapport-activite")}"'
     )
     return response
+
+
+def _note_year(year: int) -> int:
+    if not 2000 <= year <= timezone.localdate().year + 1:
+        raise Http404
+    return year
+
+
+@require_http_methods(["GET", "POST"])
+def note(request, year: int):
+    """The officer writes their DLA's commentary for a year (shown with that year's indicators,
+    to the funders too). With several DLA operators, ``?dla=<id>`` chooses one."""
+    if reporting_audience(request.user) != OFFICER:
+        raise Http404
+    year = _note_year(year)
+    operators = {str(o.pk): o for o in request.user.organisations_for(Role.OFFICER)}
+    operator = operators.get(request.GET.get("dla", "")) or next(iter(operators.values()))
+    current = ActivityNote.objects.filter(operator=operator, year=year).first()
+    form = ActivityNoteForm(request.POST or None, initial={"text": current.text if current else ""})
+    if request.method == "POST" and form.is_valid():
+        ActivityNote.objects.update_or_create(
+            operator=operator,
+            year=year,
+            defaults={"text": form.cleaned_data["text"].strip(), "updated_by": request.user},
+        )
+        messages.success(request, f"Commentaire {year} enregistré.")
+        return redirect(f"{reverse('reporting:indicators')}?annee={year}#commentaire")
+    context = {
+        "form": form,
+        "year": year,
+        "operator": operator,
+        "operators": list(operators.values()) if len(operators) > 1 else [],
+        "current": current,
+    }
+    return render(request, "reporting/note.html", context, status=400 if form.errors else 200)

@@ -7,10 +7,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from coopess.accounts.models import Role
 from tests.browser.test_committee import signed_in_page
-from tests.factories import add_totp, make_user
-from tests.reporting.helpers import build_dataset
+from tests.reporting.helpers import build_dataset, make_funder
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,8 +56,7 @@ def test_officer_switches_period_and_downloads_the_spreadsheet(
 def test_funder_reads_the_indicators(chromium, live_server, axe_check):
     dataset = build_dataset()
     dataset.call.__class__.objects.filter(pk=dataset.call.pk).update(is_published=True)
-    funder = make_user(Role.FUNDER)
-    add_totp(funder)
+    funder = make_funder(dataset.call)
     page = signed_in_page(chromium, live_server, funder)
     page.goto(live_server.url + "/rapports/?annee=2025")
     expect(page.get_by_role("heading", level=1)).to_have_text("Indicateurs et rapports")

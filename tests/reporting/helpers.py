@@ -288,3 +288,19 @@ def personal_strings(dataset: DataSet) -> list[str]:
         if user.last_name:
             strings.add(user.last_name)
     return sorted(s for s in strings if s)
+
+
+def make_funder(*calls: Call):
+    """A funder (second factor enrolled) whose organisation funds ``calls``."""
+    from coopess.accounts.models import OrganisationKind, Role
+    from tests.factories import OrganisationFactory, add_totp, make_user
+
+    organisation = OrganisationFactory(
+        name=f"Financeur de test n° {Call.objects.count()}-{len(calls)}",
+        kind=OrganisationKind.FUNDER,
+    )
+    funder = make_user(Role.FUNDER, organisation=organisation)
+    add_totp(funder)
+    for call in calls:
+        call.funders.add(organisation)
+    return funder

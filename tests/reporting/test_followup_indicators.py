@@ -34,13 +34,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from coopess.accounts.models import Role
 from coopess.calls.models import Call
 from coopess.followups.models import FollowUp, FollowUpStatus
 from coopess.reporting.registry import INDICATORS, compute_report
 from coopess.reporting.scope import Period, Scope
 from tests.conftest import sign_in
-from tests.factories import add_totp, make_user
 from tests.reporting.helpers import build_dataset, paris, personal_strings
 
 pytestmark = pytest.mark.django_db
@@ -278,9 +276,9 @@ def officer_client(client, dataset):
 
 @pytest.fixture
 def funder_client(client, dataset):
-    funder = make_user(Role.FUNDER)
-    add_totp(funder)
-    sign_in(client, funder)
+    from tests.reporting.helpers import make_funder
+
+    sign_in(client, make_funder(dataset.call))
     return client
 
 

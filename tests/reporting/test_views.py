@@ -36,9 +36,9 @@ def officer_client(client, dataset):
 
 @pytest.fixture
 def funder_client(client, dataset):
-    funder = make_user(Role.FUNDER)
-    add_totp(funder)
-    sign_in(client, funder)
+    from tests.reporting.helpers import make_funder
+
+    sign_in(client, make_funder(dataset.call))
     return client
 
 
