@@ -148,3 +148,9 @@ class ActivityNoteForm(forms.Form):
             )
         },
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # no maxlength: a browser would cut a pasted text silently; the server says how long
+        # it is and keeps all of it
+        self.fields["text"].widget.attrs.pop("maxlength", None)

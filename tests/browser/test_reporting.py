@@ -65,3 +65,31 @@ def test_funder_reads_the_indicators(chromium, live_server, axe_check):
     assert table.get_by_role("row", name="Retenues").get_by_role("cell").first.inner_text() == "< 3"
     axe_check(page)
     page.context.close()
+
+
+def test_officer_writes_the_years_commentary(chromium, live_server, axe_check):
+    """From the 2025 indicators, the officer writes the year's commentary; a text too long is
+    refused next to the field and kept; the saved text shows with the indicators."""
+    dataset = build_dataset()
+    page = signed_in_page(chromium, live_server, dataset.officer)
+    page.goto(live_server.url + "/rapports/?annee=2025")
+    expect(page.get_by_text("Aucun commentaire pour 2025.")).to_be_visible()
+    page.get_by_role("link", name="Écrire le commentaire 2025").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Commentaire d'activité 2025")
+    axe_check(page)
+
+    field = page.get_by_label("Faits marquants et commentaire")
+    field.fill("Une année de coopération. " + "x" * 6000)
+    page.get_by_role("button", name="Enregistrer le commentaire").click()
+    expect(page.locator("#id_text_error")).to_contain_text("ne peut pas dépasser")
+    expect(field).to_have_value("Une année de coopération. " + "x" * 6000)
+    axe_check(page)
+
+    field.fill("Une année de **coopération** :\n\n- deux ateliers\n- trois structures")
+    page.get_by_role("button", name="Enregistrer le commentaire").click()
+    notes = page.locator("#commentaire")
+    expect(notes.locator("strong")).to_have_text("coopération")
+    expect(notes.get_by_role("listitem")).to_have_count(2)
+    expect(page.get_by_text("Commentaire 2025 enregistré.")).to_be_visible()
+    axe_check(page)
+    page.context.close()
