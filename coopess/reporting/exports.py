@@ -272,15 +272,30 @@ def ods(report: Report, *, secrecy: bool) -> bytes:
 # --- PDF ----------------------------------------------------------------------------------------
 
 
-def annual_pdf(report: Report, *, secrecy: bool, sections, notes=()) -> bytes:
+def annual_pdf(
+    report: Report, *, secrecy: bool, sections, notes=(), previous: Report | None = None
+) -> bytes:
+    """The annual activity report; with ``previous`` (the year before's report), its key
+    figures beside this year's."""
     from coopess.common.pdf import render_pdf
 
+    figures = shown_figures(report, secrecy=secrecy)
+    before = (
+        {figure.label: figure.text for figure in shown_figures(previous, secrecy=secrecy)}
+        if previous is not None
+        else None
+    )
     return render_pdf(
         "reporting/pdf/annual_report.html",
         {
             "report": report,
             "scope_lines": scope_lines(report, secrecy=secrecy),
-            "key_figures": shown_figures(report, secrecy=secrecy),
+            "key_figures": [
+                (figure, before.get(figure.label, "—") if before is not None else None)
+                for figure in figures
+            ],
+            "year": report.scope.period.year,
+            "compared": before is not None,
             "notes": notes,
             "sections": sections,
             "secrecy": secrecy,

@@ -5,6 +5,7 @@ All of them compute the same ``Report`` for the same filters; only the rendering
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -27,7 +28,7 @@ from coopess.reporting.permissions import (
     reporting_calls,
 )
 from coopess.reporting.registry import Report, cache_seconds, compute_report
-from coopess.reporting.scope import Scope
+from coopess.reporting.scope import Period, Scope
 from coopess.reporting.tables import SECRECY_NOTE, DisplayTable
 from coopess.selection.models import Cohort
 
@@ -210,11 +211,19 @@ def annual_report(request):
         )
     scope, secrecy = _scope(audience, calls_qs, form)
     report = compute_report(scope)
+    previous = None
+    if scope.period.year:
+        # a year's report sets its key figures beside the year before's
+        year_before = dataclasses.replace(
+            scope, period=Period.of_year(scope.period.year - 1), memo={}
+        )
+        previous = compute_report(year_before)
     pdf = exports.annual_pdf(
         report,
         secrecy=secrecy,
         sections=shown_indicators(report, secrecy=secrecy),
         notes=activity_notes(scope),
+        previous=previous,
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (

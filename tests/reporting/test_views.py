@@ -565,6 +565,15 @@ def test_key_figures_are_cells_of_the_tables_everywhere(officer_client, dataset)
     assert "Chiffres clés" in text
     assert "5 candidatures reçues" in text
     assert "16 emplois salariés dans ces structures" in text
+    # a year's report recalls the year before (one application received in 2024, nobody
+    # accompanied yet); the whole history has nothing to compare with
+    assert "Rappel 2024" in text
+    assert "5 candidatures reçues 1" in text
+    assert "3 structures accompagnées 0" in text
+    pdf = officer_client.get(reverse("reporting:annual_report"))
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Rappel" not in text
+    assert "6 candidatures reçues" in text
 
 
 def test_key_figures_keep_the_funders_secrecy(funder_client, dataset):
