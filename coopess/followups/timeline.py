@@ -12,46 +12,57 @@ from __future__ import annotations
 from django.urls import reverse
 
 from coopess.followups.models import FollowUp, FollowUpStatus
+from coopess.notifications.registry import Event, Lane, Seen, audiences_by_cohort
 
 
-def followup_events(cohort, audience) -> list:
-    from coopess.notifications.registry import Event, Lane
-
-    if audience.is_consultant:
+def followup_events(seen: Seen) -> list[Event]:
+    audiences = audiences_by_cohort(seen, consultants=False)
+    if not audiences:
         return []
-    followups = list(
-        FollowUp.objects.filter(cohort=cohort).select_related("structure").order_by("due_on", "pk")
-    )
+    followups = FollowUp.objects.filter(cohort_id__in=audiences).select_related("structure")
+    by_cohort: dict[int, list] = {}
+    for followup in followups.order_by("due_on", "pk"):
+        by_cohort.setdefault(followup.cohort_id, []).append(followup)
     events = []
-    if audience.is_officer:
-        by_date: dict = {}
-        for followup in followups:
-            by_date.setdefault((followup.due_on, followup.offset_months), []).append(followup)
-        for (due_on, offset), group in sorted(by_date.items()):
-            answered = sum(f.status == FollowUpStatus.ANSWERED for f in group)
-            label = group[0].label
-            events.append(
-                Event(
-                    uid=f"followups-{cohort.pk}-{offset}@coopess",
-                    lane=Lane.FOLLOWUPS,
-                    title=f"{label} ({answered} réponse{'s' if answered > 1 else ''} sur {len(group)})",
-                    starts=due_on,
-                    link=reverse("followups:cohort", args=[cohort.pk]),
-                )
-            )
-        return events
-    if audience.is_representative:
-        for followup in followups:
-            if followup.structure_id not in audience.structure_ids:
-                continue
-            sent = followup.status != FollowUpStatus.SCHEDULED
-            events.append(
-                Event(
-                    uid=f"followup-{followup.pk}@coopess",
-                    lane=Lane.FOLLOWUPS,
-                    title=f"{followup.label} — {followup.structure.name}",
-                    starts=followup.due_on,
-                    link=reverse("followups:answer", args=[followup.token]) if sent else "",
-                )
-            )
+    for cohort_id, group in by_cohort.items():
+        audience = audiences[cohort_id]
+        if audience.is_officer:
+            events += _officer_events(cohort_id, group)
+        elif audience.is_representative:
+            events += [
+                _representative_event(followup)
+                for followup in group
+                if followup.structure_id in audience.structure_ids
+            ]
     return events
+
+
+def _officer_events(cohort_id: int, followups: list) -> list[Event]:
+    """One day event per follow-up date of the cohort, with how many have answered."""
+    by_date: dict = {}
+    for followup in followups:
+        by_date.setdefault((followup.due_on, followup.offset_months), []).append(followup)
+    events = []
+    for (due_on, offset), group in sorted(by_date.items()):
+        answered = sum(f.status == FollowUpStatus.ANSWERED for f in group)
+        events.append(
+            Event(
+                uid=f"followups-{cohort_id}-{offset}@coopess",
+                lane=Lane.FOLLOWUPS,
+                title=f"{group[0].label} ({answered} réponse{'s' if answered > 1 else ''} sur {len(group)})",
+                starts=due_on,
+                link=reverse("followups:cohort", args=[cohort_id]),
+            )
+        )
+    return events
+
+
+def _representative_event(followup):
+    sent = followup.status != FollowUpStatus.SCHEDULED
+    return Event(
+        uid=f"followup-{followup.pk}@coopess",
+        lane=Lane.FOLLOWUPS,
+        title=f"{followup.label} — {followup.structure.name}",
+        starts=followup.due_on,
+        link=reverse("followups:answer", args=[followup.token]) if sent else "",
+    )

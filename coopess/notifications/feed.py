@@ -10,7 +10,7 @@ from django.utils import timezone
 from coopess.accounts.models import User
 from coopess.calls.calendar import PARIS
 from coopess.common.ics import PRODID
-from coopess.notifications.registry import Audience, Event, cohort_events
+from coopess.notifications.registry import Audience, Event, cohorts_events
 from coopess.notifications.services import absolute
 from coopess.selection.models import Cohort
 
@@ -47,10 +47,9 @@ def user_events(user: User) -> list[Event]:
     """The meetings of ``user``'s calendar: their interviews, workshops and sessions (for an
     officer, every one of their DLA's cohorts), each once."""
     events: dict[str, Event] = {}
-    for cohort, audience in user_cohorts(user):
-        for event in cohort_events(cohort, audience):
-            if event.in_feed:
-                events.setdefault(event.uid, event)
+    for event in cohorts_events(user_cohorts(user)):  # every cohort at once
+        if event.in_feed:
+            events.setdefault(event.uid, event)
     return sorted(events.values(), key=lambda e: (_utc(e.starts), e.uid))
 
 

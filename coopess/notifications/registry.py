@@ -1,17 +1,23 @@
-"""Where the events of a cohort come from.
+"""Where the events of cohorts come from.
 
 Each app that owns dated things (the call's calendar, the diagnostic, the support, the
-follow-ups) registers one function returning the events of a cohort, as seen by one audience::
+follow-ups) registers one function returning the events of some cohorts, each cohort as seen by
+its own audience::
 
-    from coopess.notifications.registry import Audience, Event, Lane, register_cohort_events
+    from coopess.notifications.registry import Audience, Event, Lane, Seen, register_cohort_events
 
-    def followup_events(cohort, audience: Audience) -> list[Event]:
-        ...
+    def followup_events(seen: Seen) -> list[Event]:
+        audiences = audiences_by_cohort(seen)          # {cohort id: Audience}
+        for followup in FollowUp.objects.filter(cohort_id__in=audiences):   # one query
+            audience = audiences[followup.cohort_id]
+            ...
 
     register_cohort_events("followups", followup_events)   # in the app's AppConfig.ready()
 
-The timeline pages and the private calendar feeds are built from these sources only, so a new
-app plugs in without touching this one. A source must filter by ``audience`` itself: a
+A source runs a fixed number of queries whatever the number of cohorts it is given (the call
+timeline and an officer's calendar feed pass every cohort of the DLA at once). The timeline
+pages and the private calendar feeds are built from these sources only, so a new app plugs in
+without touching this one. A source must filter by each cohort's ``audience`` itself: a
 representative (``audience.is_representative``) may only get their own structures' individual
 events (``audience.structure_ids``) and the cohort's collective ones; a consultant nothing of
 selection nor interview content.
@@ -20,7 +26,7 @@ selection nor interview content.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from coopess.selection.models import Cohort
@@ -85,7 +91,9 @@ class Event:
         return isinstance(self.starts, dt.datetime)
 
 
-CohortEvents = Callable[[Cohort, Audience], Iterable[Event]]
+#: cohorts, each with the audience that looks at it
+Seen = Sequence[tuple[Cohort, Audience]]
+CohortEvents = Callable[[Seen], Iterable[Event]]
 
 _SOURCES: dict[str, CohortEvents] = {}
 
@@ -99,9 +107,27 @@ def sources() -> dict[str, CohortEvents]:
     return dict(_SOURCES)
 
 
-def cohort_events(cohort: Cohort, audience: Audience) -> list[Event]:
-    """Every event of ``cohort`` that ``audience`` may see, from every registered source."""
+def audiences_by_cohort(seen: Seen, *, consultants: bool = True) -> dict[int, Audience]:
+    """``{cohort id: audience}``; without the consultants' cohorts if ``consultants`` is False."""
+    return {
+        cohort.pk: audience
+        for cohort, audience in seen
+        if consultants or not audience.is_consultant
+    }
+
+
+def cohorts_events(seen: Seen) -> list[Event]:
+    """Every event of these cohorts that their audiences may see, from every registered source
+    (each source called once, whatever the number of cohorts)."""
+    seen = list(seen)
+    if not seen:
+        return []
     events: list[Event] = []
     for source in _SOURCES.values():
-        events.extend(source(cohort, audience))
+        events.extend(source(seen))
     return events
+
+
+def cohort_events(cohort: Cohort, audience: Audience) -> list[Event]:
+    """Every event of ``cohort`` that ``audience`` may see, from every registered source."""
+    return cohorts_events([(cohort, audience)])

@@ -1,6 +1,7 @@
 """The built-in event sources: the call's calendar, the diagnostic and the collective support.
 
-Each returns the events of one cohort as one audience may see them (see ``registry``).
+Each returns the events of some cohorts, each as its audience may see it, in one query
+whatever the number of cohorts (see ``registry``).
 """
 
 from __future__ import annotations
@@ -9,8 +10,14 @@ from django.urls import reverse
 
 from coopess.calls.calendar import milestone_span
 from coopess.calls.models import Call
-from coopess.notifications.registry import Audience, Event, Lane, register_cohort_events
-from coopess.selection.models import Cohort
+from coopess.notifications.registry import (
+    Audience,
+    Event,
+    Lane,
+    Seen,
+    audiences_by_cohort,
+    register_cohort_events,
+)
 
 
 def _place(meeting) -> str:
@@ -42,22 +49,24 @@ def call_events(call: Call) -> list[Event]:
     return events
 
 
-def interview_events(cohort: Cohort, audience: Audience) -> list[Event]:
+def interview_events(seen: Seen) -> list[Event]:
     """Booked interviews: every one for the officer, a representative's own structures' only,
     none for a consultant (the diagnostic interviews are the DLA's)."""
     from coopess.diagnostic.models import Interview
 
-    if audience.is_consultant:
+    audiences = audiences_by_cohort(seen, consultants=False)
+    if not audiences:
         return []
-    interviews = Interview.objects.filter(cohort=cohort, structure__isnull=False).select_related(
-        "structure"
-    )
-    if audience.is_representative:
-        interviews = interviews.filter(structure_id__in=audience.structure_ids)
+    interviews = Interview.objects.filter(
+        cohort_id__in=audiences, structure__isnull=False
+    ).select_related("structure")
     events = []
     for interview in interviews:
+        audience = audiences[interview.cohort_id]
+        if audience.is_representative and interview.structure_id not in audience.structure_ids:
+            continue
         if audience.is_officer:
-            link = reverse("diagnostic:interviews", kwargs={"cohort_id": cohort.pk})
+            link = reverse("diagnostic:interviews", kwargs={"cohort_id": interview.cohort_id})
         else:
             link = reverse("diagnostic:structure", kwargs={"structure_id": interview.structure_id})
         events.append(
@@ -77,15 +86,19 @@ def interview_events(cohort: Cohort, audience: Audience) -> list[Event]:
     return events
 
 
-def workshop_events(cohort: Cohort, audience: Audience) -> list[Event]:
+def _cohort_link(audience: Audience, cohort_id: int, officer: str, representative: str) -> str:
+    """The page of the cohort for the team, of their structure for a representative."""
+    if audience.is_officer:
+        return reverse(officer, kwargs={"cohort_id": cohort_id})
+    if audience.is_representative:
+        return _structure_link(audience, representative)
+    return ""
+
+
+def workshop_events(seen: Seen) -> list[Event]:
     from coopess.diagnostic.models import Workshop
 
-    if audience.is_officer:
-        link = reverse("diagnostic:workshop", kwargs={"cohort_id": cohort.pk})
-    elif audience.is_representative:
-        link = _structure_link(audience, "diagnostic:structure_workshop")
-    else:
-        link = ""
+    audiences = audiences_by_cohort(seen)
     return [
         Event(
             uid=f"workshop-{workshop.uid}",
@@ -93,29 +106,37 @@ def workshop_events(cohort: Cohort, audience: Audience) -> list[Event]:
             title=workshop.title,
             starts=workshop.starts_at,
             ends=workshop.ends_at,
-            link=link,
+            link=_cohort_link(
+                audiences[workshop.cohort_id],
+                workshop.cohort_id,
+                "diagnostic:workshop",
+                "diagnostic:structure_workshop",
+            ),
             location=_place(workshop),
             in_feed=True,
             cancelled=workshop.status == "cancelled",
             sequence=workshop.sequence,
         )
-        for workshop in Workshop.objects.filter(cohort=cohort)
+        for workshop in Workshop.objects.filter(cohort_id__in=audiences)
     ]
 
 
-def synthesis_events(cohort: Cohort, audience: Audience) -> list[Event]:
+def synthesis_events(seen: Seen) -> list[Event]:
     from coopess.calls.calendar import local_date
     from coopess.diagnostic.models import SynthesisVersion
 
-    if audience.is_officer:
-        link = reverse("diagnostic:synthesis", kwargs={"cohort_id": cohort.pk})
-    elif audience.is_representative:
-        link = _structure_link(audience, "diagnostic:structure")
-    else:
-        link = ""
+    audiences = audiences_by_cohort(seen)
     events = []
-    versions = SynthesisVersion.objects.filter(cohort=cohort).exclude(circulated_at__isnull=True)
+    versions = SynthesisVersion.objects.filter(cohort_id__in=audiences).exclude(
+        circulated_at__isnull=True
+    )
     for version in versions:
+        link = _cohort_link(
+            audiences[version.cohort_id],
+            version.cohort_id,
+            "diagnostic:synthesis",
+            "diagnostic:structure",
+        )
         events.append(
             Event(
                 uid=f"synthesis-{version.pk}-circulated",
@@ -138,25 +159,27 @@ def synthesis_events(cohort: Cohort, audience: Audience) -> list[Event]:
     return events
 
 
-def session_events(cohort: Cohort, audience: Audience) -> list[Event]:
+def session_events(seen: Seen) -> list[Event]:
     """Support half-days: all for the team, the collective ones and their own structures'
     individual ones for a representative."""
-    from django.db.models import Q
-
     from coopess.support.models import Session, SessionKind
 
-    sessions = Session.objects.filter(cohort=cohort).select_related("structure")
-    if audience.is_representative:
-        sessions = sessions.filter(
-            Q(kind=SessionKind.COLLECTIVE) | Q(structure_id__in=audience.structure_ids)
-        )
+    audiences = audiences_by_cohort(seen)
+    sessions = Session.objects.filter(cohort_id__in=audiences).select_related("structure")
     events = []
     for session in sessions:
+        audience = audiences[session.cohort_id]
         if audience.is_representative:
+            if (
+                session.kind != SessionKind.COLLECTIVE
+                and session.structure_id not in audience.structure_ids
+            ):
+                continue
             link = _structure_link(audience, "support:structure")
         else:
             link = reverse(
-                "support:session", kwargs={"cohort_id": cohort.pk, "session_id": session.pk}
+                "support:session",
+                kwargs={"cohort_id": session.cohort_id, "session_id": session.pk},
             )
         title = session.title
         if session.structure_id:

@@ -20,7 +20,7 @@ from coopess.notifications import services
 from coopess.notifications.feed import feed_bytes
 from coopess.notifications.forms import EmailModeForm
 from coopess.notifications.models import Notification, PersonalSettings
-from coopess.notifications.registry import Audience, cohort_events
+from coopess.notifications.registry import Audience, cohort_events, cohorts_events
 from coopess.notifications.sources import call_events
 from coopess.notifications.timeline import build_timeline
 from coopess.support import permissions as support_permissions
@@ -40,10 +40,11 @@ def call_timeline(request, call_id: int):
     """The whole calendar of a call and of each of its cohorts (officers of its DLA)."""
     operators = [o.pk for o in request.user.organisations_for(Role.OFFICER)]
     call = get_object_or_404(Call.objects.filter(operator_id__in=operators), pk=call_id)
-    events = call_events(call)
     audience = Audience(role="officer", user_id=request.user.pk)
-    for cohort in call.cohorts.all():
-        events += cohort_events(cohort, audience)
+    # every cohort of the call at once: a fixed number of queries however many cohorts
+    events = call_events(call) + cohorts_events(
+        [(cohort, audience) for cohort in call.cohorts.all()]
+    )
     return _render_timeline(
         request,
         title=f"Calendrier de l'appel « {call} »",

@@ -152,3 +152,44 @@ def test_the_timeline_page_runs_a_constant_number_of_queries(client, django_asse
     client.get(url)
     with django_assert_max_num_queries(20):
         assert client.get(url).status_code == 200
+
+
+def test_the_call_timeline_and_the_officers_feed_do_not_grow_with_the_cohorts(client):
+    """Every source reads all the cohorts of the call (or of the DLA) in one query: a call with
+    three cohorts costs what a call with one costs, on the timeline and in the calendar feed."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from coopess.notifications import services
+    from tests.diagnostic.helpers import make_cohort
+    from tests.notifications.helpers import interview
+
+    dated = dated_cohort()
+    setup = dated.setup
+    sign_in(client, setup.officer)
+    timeline = reverse("notifications:call_timeline", args=[setup.call.pk])
+    feed = reverse(
+        "notifications:feed",
+        kwargs={"feed_token": services.feed_token_regenerate(user=setup.officer)},
+    )
+
+    def queries(url, http) -> tuple[int, str]:
+        http.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            response = http.get(url)
+        assert response.status_code == 200
+        return len(captured.captured_queries), response.content.decode()
+
+    one_timeline, _ = queries(timeline, client)
+    one_feed, _ = queries(feed, Client())
+    for seed in (2, 3):
+        other = make_cohort(setup.call, seed=seed)
+        interview(other, other.structures[0], paris(2030, 5, seed, 10))
+    three_timeline, page = queries(timeline, client)
+    three_feed, calendar = queries(feed, Client())
+    assert three_timeline == one_timeline
+    assert three_feed == one_feed
+    # and the other cohorts' interviews are there
+    assert page.count("Entretien de diagnostic") == 2 * 4  # the drawing and its text list
+    assert calendar.count("BEGIN:VEVENT") == 5  # 4 interviews and the workshop
