@@ -304,3 +304,21 @@ def make_funder(*calls: Call):
     for call in calls:
         call.funders.add(organisation)
     return funder
+
+
+def published_dataset() -> DataSet:
+    """The data set with its call published (funders read published calls only)."""
+    dataset = build_dataset()
+    Call.objects.filter(pk=dataset.call.pk).update(is_published=True)
+    dataset.call.refresh_from_db()
+    return dataset
+
+
+def pdf_text(content) -> str:
+    """The text of a PDF (a response or its bytes), page after page."""
+    import io
+
+    from pypdf import PdfReader
+
+    data = getattr(content, "content", content)
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

@@ -39,7 +39,7 @@ from coopess.followups.models import FollowUp, FollowUpStatus
 from coopess.reporting.registry import INDICATORS, compute_report
 from coopess.reporting.scope import Period, Scope
 from tests.conftest import sign_in
-from tests.reporting.helpers import build_dataset, paris, personal_strings
+from tests.reporting.helpers import build_dataset, paris, pdf_text, personal_strings
 
 pytestmark = pytest.mark.django_db
 
@@ -296,7 +296,6 @@ def workbook_rows(response, sheet):
 
 
 def test_same_numbers_on_the_page_in_the_xlsx_and_the_pdf(officer_client, dataset):
-    from pypdf import PdfReader
 
     html = officer_client.get(reverse("reporting:indicators"), YEAR).content.decode()
     assert "Suivis et effets à 6 mois et à 1 an" in html
@@ -325,7 +324,7 @@ def test_same_numbers_on_the_page_in_the_xlsx_and_the_pdf(officer_client, datase
     stages = workbook_rows(response, "Suivis — stades et formes")
     assert stages["À 6 mois — forme : Convention de partenariat"] == (1,)
     response = officer_client.get(reverse("reporting:annual_report"), YEAR)
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    text = pdf_text(response)
     flat = " ".join(text.split())
     assert "À 6 mois 1 1 1 0" in flat
     assert "Ensemble 2 2 1 1" in flat
@@ -376,9 +375,7 @@ def _readable(response) -> str:
     content = b"".join(response.streaming_content) if response.streaming else response.content
     kind = response["Content-Type"]
     if kind.startswith("application/pdf"):
-        from pypdf import PdfReader
-
-        return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+        return pdf_text(content)
     if "spreadsheet" in kind or "opendocument" in kind:
         import zipfile
 

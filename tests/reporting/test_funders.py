@@ -7,7 +7,7 @@ from django.urls import reverse
 from coopess.accounts.models import OrganisationKind, Role
 from tests.conftest import sign_in
 from tests.factories import OrganisationFactory, add_totp, make_seed_call, make_user
-from tests.reporting.helpers import build_dataset, make_funder
+from tests.reporting.helpers import make_funder, published_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +23,7 @@ def received(html: str) -> str:
 
 @pytest.fixture
 def dataset(db):
-    data = build_dataset()
-    data.call.__class__.objects.filter(pk=data.call.pk).update(is_published=True)
-    data.call.refresh_from_db()
-    return data
+    return published_dataset()
 
 
 def test_a_funder_reads_only_the_calls_it_funds(client, dataset):

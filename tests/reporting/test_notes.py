@@ -1,17 +1,14 @@
 """The DLA's commentary for a year: written by its officers, read with that year's indicators on
 the page and in the annual PDF, by the officers and the funders of its calls."""
 
-import io
-
 import pytest
 from django.urls import reverse
-from pypdf import PdfReader
 
 from coopess.accounts.models import Role
 from coopess.reporting.models import ActivityNote
 from tests.conftest import sign_in
 from tests.factories import add_totp, make_seed_call, make_user
-from tests.reporting.helpers import build_dataset, make_funder
+from tests.reporting.helpers import make_funder, pdf_text, published_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +17,7 @@ TEXT = "Une année **riche** :\n\n- cinq structures accompagnées\n- un atelier 
 
 @pytest.fixture
 def dataset(db):
-    data = build_dataset()
-    data.call.__class__.objects.filter(pk=data.call.pk).update(is_published=True)
-    data.call.refresh_from_db()
-    return data
+    return published_dataset()
 
 
 def test_the_officer_writes_the_years_commentary_and_the_funder_reads_it(client, dataset):
@@ -61,7 +55,7 @@ def test_the_officer_writes_the_years_commentary_and_the_funder_reads_it(client,
     assert "Une année <strong>riche</strong> :" in page
     assert "Écrire le commentaire" not in page and "Modifier le commentaire" not in page
     pdf = client.get(reverse("reporting:annual_report"), {"annee": "2025"})
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = pdf_text(pdf)
     assert "Faits marquants et commentaire du DLA" in text
     assert "un atelier très suivi" in text
     assert client.get(url).status_code == 404

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from coopess.accounts.models import Role
 from tests.conftest import sign_in
 from tests.factories import add_totp, make_user
-from tests.reporting.helpers import build_dataset, personal_strings
+from tests.reporting.helpers import pdf_text, personal_strings, published_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,7 @@ YEAR = {"annee": "2025"}
 
 @pytest.fixture
 def dataset(db):
-    data = build_dataset()
-    data.call.__class__.objects.filter(pk=data.call.pk).update(is_published=True)
-    return data
+    return published_dataset()
 
 
 @pytest.fixture
@@ -168,12 +166,11 @@ def test_same_numbers_in_csv_and_ods(officer_client):
 
 
 def test_same_numbers_in_the_pdf(officer_client):
-    from pypdf import PdfReader
 
     response = officer_client.get(reverse("reporting:annual_report"), YEAR)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = pdf_text(response)
     flat = " ".join(text.split())
     assert "Rapport d'activité" in flat
     assert "Candidatures reçues 5 7" in flat
@@ -239,9 +236,7 @@ def _readable(response) -> str:
     content = b"".join(response.streaming_content) if response.streaming else response.content
     kind = response["Content-Type"]
     if kind.startswith("application/pdf"):
-        from pypdf import PdfReader
-
-        return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+        return pdf_text(content)
     if "spreadsheet" in kind or "opendocument" in kind:
         import zipfile
 
@@ -366,10 +361,9 @@ def test_support_indicators_in_the_exports(officer_client):
 
 
 def test_support_indicators_in_the_pdf(officer_client):
-    from pypdf import PdfReader
 
     response = officer_client.get(reverse("reporting:annual_report"), YEAR)
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = pdf_text(response)
     flat = " ".join(text.split())
     assert "Accompagnement collectif" in flat
     assert "Demi-journées prévues 4" in flat
@@ -398,10 +392,9 @@ def test_funder_reads_support_under_secrecy(funder_client):
         r[0]: r[1:] for r in workbook["Orientations"].iter_rows(values_only=True) if r and r[0]
     }
     assert referrals["Total"] == (3, "< 3")
-    from pypdf import PdfReader
 
     response = funder_client.get(reverse("reporting:annual_report"), YEAR)
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = pdf_text(response)
     flat = " ".join(text.split())
     assert "Séances individuelles < 3 < 3 < 3 n.c." in flat
     assert "Demi-journées prévues 4" in flat
@@ -535,7 +528,6 @@ def key_figures_on_page(html: str) -> dict[str, str]:
 def test_key_figures_are_cells_of_the_tables_everywhere(officer_client, dataset):
     """The key figures repeat cells of the indicators' tables: the same numbers on the page, in
     the spreadsheet's first sheet and in the PDF."""
-    from pypdf import PdfReader
 
     html = page_text(officer_client.get(reverse("reporting:indicators"), YEAR))
     figures = key_figures_on_page(html)
@@ -561,7 +553,7 @@ def test_key_figures_are_cells_of_the_tables_everywhere(officer_client, dataset)
     assert about["emplois salariés dans ces structures"] == 16
 
     pdf = officer_client.get(reverse("reporting:annual_report"), YEAR)
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = pdf_text(pdf)
     assert "Chiffres clés" in text
     assert "5 candidatures reçues" in text
     assert "16 emplois salariés dans ces structures" in text
@@ -571,7 +563,7 @@ def test_key_figures_are_cells_of_the_tables_everywhere(officer_client, dataset)
     assert "5 candidatures reçues 1" in text
     assert "3 structures accompagnées 0" in text
     pdf = officer_client.get(reverse("reporting:annual_report"))
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = pdf_text(pdf)
     assert "Rappel" not in text
     assert "6 candidatures reçues" in text
 
