@@ -96,15 +96,24 @@ OUTCOMES = ("selected", "waitlisted", "rejected")
 class CallInfo:
     label: str
     closes_at: dt.datetime
+    theme: str
 
 
 def calls_in_scope(scope: Scope) -> dict[int, CallInfo]:
-    """The calls in scope by id: their label and closing instant (one small query)."""
+    """The calls in scope by id: their label, closing instant and theme (one small query)."""
 
     return {
-        pk: CallInfo(f"{title} ({edition})", closes_at)
-        for pk, title, edition, closes_at in scope.call_rows()
+        pk: CallInfo(f"{title} ({edition})", closes_at, theme.strip() or UNKNOWN)
+        for pk, title, edition, closes_at, theme in scope.call_rows()
     }
+
+
+def themes(scope: Scope) -> list[tuple[str, list[int]]]:
+    """The themes of the calls in scope, alphabetically, with the ids of their calls."""
+    by_theme: dict[str, list[int]] = {}
+    for pk, info in calls_in_scope(scope).items():
+        by_theme.setdefault(info.theme, []).append(pk)
+    return sorted(by_theme.items())
 
 
 def submitted_by_month(scope: Scope) -> list[dict]:
@@ -261,6 +270,8 @@ def structure_counts(scope: Scope) -> dict:
             if band.max_employees is not None:
                 condition &= Q(employees__lte=band.max_employees)
             aggregates[f"band_{band.code}"] = Count("pk", filter=condition)
+        for index, (_theme, ids) in enumerate(themes(scope)):
+            aggregates[f"theme_{index}"] = Count("pk", filter=Q(application__call_id__in=ids))
         for index, (_label, ids) in enumerate(stages):
             # by id (no join with the stages): a label may have an id in each call
             aggregates[f"stage_{index}"] = Count(
@@ -310,3 +321,21 @@ def support_sessions(scope: Scope) -> dict:
         return {**sessions, **attendance}
 
     return scope.remember("support_sessions", compute)
+
+
+def engagements_by_call(scope: Scope) -> list[dict]:
+    """The consultancies (one per cohort) whose support period starts in the period, per call:
+    how many, their planned half-days and their budget (one query)."""
+
+    def compute() -> list[dict]:
+        from coopess.support.models import Engagement
+
+        return list(
+            Engagement.objects.filter(cohort__in=scope.cohorts())
+            .filter(scope.period.date_q("starts_on"))
+            .values("cohort__call_id")
+            .annotate(n=Count("pk"), planned=Sum("planned_half_days"), budget=Sum("budget"))
+            .order_by()
+        )
+
+    return scope.remember("engagements_by_call", compute)

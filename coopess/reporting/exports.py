@@ -26,6 +26,7 @@ NUMBER_FORMATS = {
     Kind.DECIMAL: "#,##0.00",
     Kind.DAYS: "0.0",
     Kind.PERCENT: "0%",
+    Kind.EUROS: '#,##0 "€"',
 }
 
 

@@ -46,7 +46,7 @@ importable while it is being built, or create it once its models are migrated.
 
 from __future__ import annotations
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate, TruncMonth
 
 from coopess.applications.choices import LegalForm
@@ -60,6 +60,7 @@ from coopess.reporting.aggregates import (
     UNKNOWN,
     calls_in_scope,
     decisions_by_day,
+    engagements_by_call,
     local_date,
     month_label,
     months_between,
@@ -69,6 +70,7 @@ from coopess.reporting.aggregates import (
     structure_counts,
     submitted_by_month,
     support_sessions,
+    themes,
     total_row,
     weighted_mean,
     weighted_median,
@@ -295,6 +297,26 @@ def by_kind(scope: Scope) -> Table:
     return _structures_table(_breakdown_rows(structure_counts(scope), "kind", choices), "Type")
 
 
+@indicator(
+    code="par_thematique",
+    section="structures",
+    label="Structures accompagnées par thématique de l'appel",
+    definition=(
+        "Thématique de l'accompagnement collectif, telle que l'appel la présente ; des appels de "
+        "même thématique sont comptés ensemble."
+    ),
+    chart="bar",
+    sheet="Par thématique",
+)
+def by_theme(scope: Scope) -> Table:
+    counts = structure_counts(scope)
+    rows = [
+        Row(theme, theme, {"structures": counts[f"theme_{index}"]})
+        for index, (theme, _ids) in enumerate(themes(scope))
+    ]
+    return _structures_table(rows, "Thématique")
+
+
 def _departement_label(group: str) -> str:
     if group == "other":
         return OTHER_DEPARTEMENTS
@@ -515,17 +537,11 @@ def syntheses(scope: Scope) -> Table:
     sheet="Demi-journées de conseil",
 )
 def consultancy_half_days(scope: Scope) -> Table:
-    from coopess.support.models import Engagement
-
-    engagements = (
-        Engagement.objects.filter(cohort__in=scope.cohorts())
-        .filter(scope.period.date_q("starts_on"))
-        .aggregate(n=Count("pk"), planned=Sum("planned_half_days"))
-    )
+    engagements = engagements_by_call(scope)
     sessions = support_sessions(scope)
     lines = [
-        ("engagements", "Prestations de conseil", engagements["n"]),
-        ("planned", "Demi-journées prévues", engagements["planned"] or 0),
+        ("engagements", "Prestations de conseil", sum(line["n"] for line in engagements)),
+        ("planned", "Demi-journées prévues", sum(line["planned"] or 0 for line in engagements)),
         ("held", "Demi-journées réalisées (séances tenues)", sessions["held"]),
         ("scheduled", "Séances programmées, pas encore tenues", sessions["scheduled"]),
         ("cancelled", "Séances annulées", sessions["cancelled"]),
@@ -534,6 +550,69 @@ def consultancy_half_days(scope: Scope) -> Table:
         columns=[Column("n", "Nombre")],
         rows=[Row(key, label, {"n": n}) for key, label, n in lines],
         category="",
+    )
+
+
+def _budget_row(key: str, label: str, n: int, planned: int, budget) -> Row:
+    return Row(
+        key,
+        label,
+        {
+            "engagements": n,
+            "planned": planned,
+            "budget": budget,
+            "per_half_day": budget / planned if planned and budget is not None else None,
+        },
+    )
+
+
+@indicator(
+    code="budget_conseil",
+    section="accompagnement",
+    label="Budget des prestations de conseil",
+    definition=(
+        "Budget toutes taxes comprises des prestations de conseil financées par le DLA dont la "
+        "période d'accompagnement commence dans la période, par appel, et coût moyen d'une "
+        "demi-journée prévue (budget divisé par les demi-journées prévues)."
+    ),
+    sheet="Budget du conseil",
+)
+def consultancy_budget(scope: Scope) -> Table:
+    calls = calls_in_scope(scope)
+    rows = [
+        _budget_row(
+            str(line["cohort__call_id"]),
+            calls[line["cohort__call_id"]].label,
+            line["n"],
+            line["planned"] or 0,
+            line["budget"],
+        )
+        for line in sorted(
+            engagements_by_call(scope),
+            key=lambda line: (calls[line["cohort__call_id"]].label, line["cohort__call_id"]),
+        )
+    ]
+    budgets = [row.values["budget"] for row in rows if row.values["budget"] is not None]
+    total = _budget_row(
+        "total",
+        "Ensemble",
+        sum(row.values["engagements"] for row in rows),
+        sum(row.values["planned"] for row in rows),
+        sum(budgets) if budgets else None,
+    )
+    return Table(
+        columns=[
+            Column("engagements", "Prestations"),
+            Column("planned", "Demi-journées prévues"),
+            Column("budget", "Budget (€ TTC)", Kind.EUROS, basis="engagements"),
+            Column(
+                "per_half_day", "Coût moyen d'une demi-journée", Kind.EUROS, basis="engagements"
+            ),
+        ],
+        rows=rows,
+        category="Appel",
+        partition=True,
+        total=total if len(rows) > 1 else None,
     )
 
 

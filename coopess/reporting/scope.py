@@ -107,13 +107,13 @@ class Scope:
         return self.memo[key]
 
     # Querysets every indicator starts from -------------------------------------------------
-    def call_rows(self) -> list[tuple[int, str, str, dt.datetime]]:
-        """(id, title, edition, closing) of the calls in scope, read once. Their ids are then
+    def call_rows(self) -> list[tuple[int, str, str, dt.datetime, str]]:
+        """(id, title, edition, closing, theme) of the calls in scope, read once. Their ids are then
         written into the queries as literals, which PostgreSQL estimates far better than a
         subquery (it then picks hash joins over 100,000 applications)."""
         return self.remember(
             "call_rows",
-            lambda: list(self.calls.values_list("pk", "title", "edition", "closes_at")),
+            lambda: list(self.calls.values_list("pk", "title", "edition", "closes_at", "theme")),
         )
 
     def call_ids(self) -> list[int]:

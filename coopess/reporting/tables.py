@@ -30,6 +30,7 @@ class Kind:
     DECIMAL = "decimal"  # FTE
     DAYS = "days"  # a delay in days (median, mean)
     PERCENT = "percent"  # a share: 0.75 is shown « 75 % » (and formatted 0% in spreadsheets)
+    EUROS = "euros"  # an amount in euros, shown rounded to the euro: « 12 345 € »
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def format_number(value, kind: str = Kind.COUNT) -> str:
         text = f"{int(value):,}"
     elif kind == Kind.PERCENT:
         text = f"{float(value) * 100:,.0f}\u00a0%"
+    elif kind == Kind.EUROS:
+        text = f"{float(value):,.0f}\u00a0€"
     else:
         text = f"{float(value):,.1f}"
     return text.replace(",", "\u202f").replace(".", ",")

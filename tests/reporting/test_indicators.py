@@ -1,5 +1,6 @@
 """Each indicator on the hand-built data set (tests/reporting/helpers.py), for 2025."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -151,7 +152,7 @@ def test_helpers():
 def test_every_indicator_has_a_french_label_and_definition():
     # other apps (coopess/followups) add theirs: count only those defined here
     own = [i for i in INDICATORS.values() if i.compute.__module__ == "coopess.reporting.indicators"]
-    assert len(own) == 19
+    assert len(own) == 21
     for ind in INDICATORS.values():
         assert ind.section in SECTIONS
         assert ind.label and ind.definition.endswith(".")
@@ -275,3 +276,54 @@ def test_synthesis_delay_over_several_cohorts(dataset):
     table = report_for(dataset)["delai_synthese"]
     assert table.total.values == {"n": 3, "median": 10.0, "mean": 52 / 3}
     assert [row.values["n"] for row in table.rows] == [3]
+
+
+def test_consultancy_budget(dataset, settings):
+    """The data set's consultancy: 4 half-days planned for 4,800 € from 1 September 2025."""
+    settings.COOPESS_REPORT_CACHE_SECONDS = 0  # the data changes within the test
+    from decimal import Decimal
+
+    from coopess.support.models import Engagement
+    from tests.support.helpers import firm
+
+    table = report_for(dataset)["budget_conseil"]
+    (row,) = table.rows
+    assert row.values == {
+        "engagements": 1, "planned": 4, "budget": Decimal("4800.00"),
+        "per_half_day": Decimal("1200"),
+    }  # fmt: skip
+    assert table.total is None  # one call: its row is the total
+    assert report_for(dataset, Period.of_year(2026))["budget_conseil"].rows == []
+    # two more cohorts' consultancies in the same call: sums, and the cost of a half-day
+    # over all the planned half-days (not an average of averages)
+    from coopess.selection.models import Cohort
+
+    for budget, half_days in ((Decimal("3000"), 3), (Decimal("6000"), 4)):
+        cohort = Cohort.objects.create(call=dataset.call, name=f"Cohorte {budget}")
+        Engagement.objects.create(
+            cohort=cohort, firm=firm(), budget=budget, planned_half_days=half_days,
+            min_half_days=3, max_half_days=4, starts_on=dt.date(2025, 10, 1),
+            ends_on=dt.date(2025, 12, 15),
+        )  # fmt: skip
+    (row,) = report_for(dataset)["budget_conseil"].rows
+    assert row.values["budget"] == Decimal("13800.00")
+    assert row.values["planned"] == 11
+    assert row.values["per_half_day"] == Decimal("13800") / 11
+    shown = report_for(dataset)["budget_conseil"].display(secrecy=True).rows[0]
+    assert [cell.text for cell in shown.cells] == [
+        "3",
+        "11",
+        "13\u202f800\u00a0€",
+        "1\u202f255\u00a0€",
+    ]
+    # a single consultancy's budget is not disclosed to funders
+    one = report_for(dataset, Period.between(dt.date(2025, 9, 1), dt.date(2025, 9, 30)))
+    assert [c.text for c in one["budget_conseil"].display(secrecy=True).rows[0].cells] == [
+        "< 3", "4", "n.c.", "n.c.",
+    ]  # fmt: skip
+
+
+def test_structures_by_theme(dataset):
+    table = report_for(dataset)["par_thematique"]
+    assert column(table) == {dataset.call.theme: 3}
+    assert table.total.values == {"structures": 3}
