@@ -554,6 +554,8 @@ def test_key_figures_are_cells_of_the_tables_everywhere(officer_client, dataset)
 
     pdf = officer_client.get(reverse("reporting:annual_report"), YEAR)
     text = pdf_text(pdf)
+    assert " ".join(text.split()).startswith("Rapport d'activité 2025 — accompagnements collectifs")
+    assert "Rapport d'activité 2025 Page 1 sur" in text
     assert "Chiffres clés" in text
     assert "5 candidatures reçues" in text
     assert "16 emplois salariés dans ces structures" in text
