@@ -322,3 +322,21 @@ def pdf_text(content) -> str:
 
     data = getattr(content, "content", content)
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def readable(response) -> str:
+    """Every text a person could read in a response, whatever its format (HTML, CSV, PDF, XLSX
+    or ODS — a spreadsheet is a zip of XML files)."""
+    import io
+    import zipfile
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    kind = response["Content-Type"]
+    if kind.startswith("application/pdf"):
+        return pdf_text(content)
+    if "spreadsheet" in kind or "opendocument" in kind:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "\n".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+            )
+    return content.decode("utf-8-sig")

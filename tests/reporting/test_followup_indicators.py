@@ -39,7 +39,7 @@ from coopess.followups.models import FollowUp, FollowUpStatus
 from coopess.reporting.registry import INDICATORS, compute_report
 from coopess.reporting.scope import Period, Scope
 from tests.conftest import sign_in
-from tests.reporting.helpers import build_dataset, paris, pdf_text, personal_strings
+from tests.reporting.helpers import build_dataset, paris, pdf_text, personal_strings, readable
 
 pytestmark = pytest.mark.django_db
 
@@ -333,7 +333,7 @@ def test_same_numbers_on_the_page_in_the_xlsx_and_the_pdf(officer_client, datase
 
 def test_free_texts_are_never_shown(officer_client, dataset):
     for url in (reverse("reporting:indicators"), reverse("reporting:export", args=["xlsx"])):
-        body = _readable(officer_client.get(url, YEAR))
+        body = readable(officer_client.get(url, YEAR))
         for text in (
             "épicerie",
             "Convention avec la mairie",
@@ -366,24 +366,9 @@ def test_funder_sees_follow_ups_under_secrecy_and_never_a_person(funder_client, 
         for params in ({}, YEAR, {"appel": str(dataset.call.pk)}):
             response = funder_client.get(url, params)
             assert response.status_code == 200, url
-            body = _readable(response).lower()
+            body = readable(response).lower()
             found = [s for s in secrets if s.lower() in body]
             assert found == [], f"{url} {params}: {found}"
-
-
-def _readable(response) -> str:
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    kind = response["Content-Type"]
-    if kind.startswith("application/pdf"):
-        return pdf_text(content)
-    if "spreadsheet" in kind or "opendocument" in kind:
-        import zipfile
-
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return "\n".join(
-                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
-            )
-    return content.decode("utf-8-sig")
 
 
 # --- Queries do not depend on the number of follow-ups ----------------------------------------

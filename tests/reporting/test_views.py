@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from coopess.accounts.models import Role
 from tests.conftest import sign_in
 from tests.factories import add_totp, make_user
-from tests.reporting.helpers import pdf_text, personal_strings, published_dataset
+from tests.reporting.helpers import pdf_text, personal_strings, published_dataset, readable
 
 pytestmark = pytest.mark.django_db
 
@@ -226,25 +226,9 @@ def test_funder_never_sees_a_person(funder_client, dataset):
         for params in ({}, YEAR, {"appel": str(dataset.call.pk)}):
             response = funder_client.get(url, params)
             assert response.status_code == 200, url
-            body = _readable(response)
+            body = readable(response)
             found = [s for s in secrets if s.lower() in body.lower()]
             assert found == [], f"{url} {params}: {found}"
-
-
-def _readable(response) -> str:
-    """Every text a person could read in the response, whatever its format."""
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    kind = response["Content-Type"]
-    if kind.startswith("application/pdf"):
-        return pdf_text(content)
-    if "spreadsheet" in kind or "opendocument" in kind:
-        import zipfile
-
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return "\n".join(
-                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
-            )
-    return content.decode("utf-8-sig")
 
 
 def test_others_are_not_let_in(client, dataset):
