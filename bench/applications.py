@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from bench import harness  # noqa: E402
 
 THIS = Path(__file__).resolve()
-DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+DATABASES = harness.DATABASES
 RESULTS_DIR = THIS.parent / "results"
 FLOOR = "/sante/"
 TARGET_RATIO = 3.0  # autosave p95 / floor p95
@@ -312,15 +312,7 @@ def main(argv=None) -> int:
     started = dt.datetime.now().astimezone()
 
     def work() -> list:
-        results = []
-        for key in args.databases:
-            name = DATABASES[key]
-            if name == "PostgreSQL" and not harness.postgres_available():
-                raise harness.BenchError(
-                    f"PostgreSQL server binaries not found in {harness.PG_BIN}"
-                )
-            results.append(bench_database(name, args))
-        return results
+        return harness.each_database(args.databases, lambda name: bench_database(name, args))
 
     results, failed = harness.run_bounded(work, args.timeout)
     if failed is not None:

@@ -62,7 +62,7 @@ from bench import harness  # noqa: E402
 
 THIS = Path(__file__).resolve()
 RESULTS_DIR = THIS.parent / "results"
-DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+DATABASES = harness.DATABASES
 FLOOR = "/sante/"
 CALL_SLUG = "bench-diagnostic"
 RACE_STRUCTURES = (2, 2, 1)  # a fresh cohort of 3 applications, 5 structures
@@ -645,11 +645,9 @@ def main(argv=None) -> int:
 
     def work() -> None:
         with load:
-            for key in args.databases:
-                name = DATABASES[key]
-                if name == "PostgreSQL" and not harness.postgres_available():
-                    raise harness.BenchError(f"PostgreSQL binaries not found in {harness.PG_BIN}")
-                results.append(bench_database(name, args))
+            results.extend(
+                harness.each_database(args.databases, lambda name: bench_database(name, args))
+            )
 
     _, failed = harness.run_bounded(work, args.timeout)
     if failed is not None:

@@ -80,6 +80,22 @@ def postgres_available() -> bool:
     return (PG_BIN / "initdb").is_file() and (PG_BIN / "pg_ctl").is_file()
 
 
+#: the databases a benchmark may run on, by the key its ``--databases`` option takes
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def each_database(keys, bench) -> list:
+    """``bench(name)`` on each chosen database, in the order given; PostgreSQL without its
+    server binaries stops the run with a clear message."""
+    results = []
+    for key in keys:
+        name = DATABASES[key]
+        if name == "PostgreSQL" and not postgres_available():
+            raise BenchError(f"PostgreSQL server binaries not found in {PG_BIN}")
+        results.append(bench(name))
+    return results
+
+
 def start_postgres(directory: Path, timeout: int = 120) -> str:
     """Start a throwaway cluster in ``directory``; return its DATABASE_URL."""
     result = subprocess.run(

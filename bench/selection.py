@@ -45,7 +45,7 @@ from bench import harness  # noqa: E402
 
 THIS = Path(__file__).resolve()
 GENERATE = THIS.parent / "generate.py"
-DATABASES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
+DATABASES = harness.DATABASES
 RESULTS_DIR = THIS.parent / "results"
 FLOOR = "/sante/"
 CALL_SLUG = "bench-call"
@@ -610,15 +610,7 @@ def main(argv=None) -> int:
     started = dt.datetime.now().astimezone()
 
     def work() -> list:
-        results = []
-        for key in args.databases:
-            name = DATABASES[key]
-            if name == "PostgreSQL" and not harness.postgres_available():
-                raise harness.BenchError(
-                    f"PostgreSQL server binaries not found in {harness.PG_BIN}"
-                )
-            results.append(bench_database(name, args))
-        return results
+        return harness.each_database(args.databases, lambda name: bench_database(name, args))
 
     results, failed = harness.run_bounded(work, args.timeout)
     if failed is not None:
