@@ -46,14 +46,13 @@ class ReportFilterForm(forms.Form):
     cohorte = forms.CharField(label="Cohorte", required=False, widget=QuickSelect)
     annee = forms.ChoiceField(label="Année", required=False)
     du = forms.DateField(
-        label="Ou du",
+        label="Ou du (première date)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     au = forms.DateField(
-        label="au",
+        label="au (dernière date, incluse)",
         required=False,
-        help_text="Date incluse",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     diffusion = forms.ChoiceField(label="Version", required=False, choices=VERSIONS)
