@@ -169,7 +169,10 @@ def indicators(request):
 
 
 def _filename(scope: Scope, extension: str, stem: str = "indicateurs") -> str:
-    return f"coopess-{stem}-{timezone.localdate():%Y%m%d}.{extension}"
+    """« coopess-rapport-activite-2025-20261126.pdf »: the year reported, if one, then the day
+    the file was made."""
+    year = f"-{scope.period.year}" if scope.period.year else ""
+    return f"coopess-{stem}{year}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
 @require_GET

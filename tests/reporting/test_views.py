@@ -101,6 +101,9 @@ def test_custom_dates(officer_client):
 def test_same_numbers_in_xlsx(officer_client):
     response = officer_client.get(reverse("reporting:export", args=["xlsx"]), YEAR)
     assert response.status_code == 200
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="coopess-indicateurs-2025-'
+    )
     assert response["Content-Disposition"].endswith('.xlsx"')
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames[0] == "Périmètre"
