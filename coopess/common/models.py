@@ -22,6 +22,21 @@ class TransitionLog(models.Model):
         ordering = ["at", "pk"]
 
 
+class CalendarInvitation(models.Model):
+    """Where a meeting takes place and what its calendar invitations carry: the interviews and
+    workshops of the diagnostic, the sessions of the support. A subclass adds its dates, its
+    ``mode`` and ``status`` (their choices differ)."""
+
+    address = models.CharField("adresse", max_length=300, blank=True)
+    link = models.URLField("lien de visioconférence", max_length=500, blank=True)
+    # iCalendar: the UID never changes; SEQUENCE grows with every change sent
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
 class DemoEmail(models.Model):
     """A copy of an email sent while CoopESS runs as a demo, readable in the browser.
 

@@ -8,8 +8,6 @@ call, edited in « Gestion des appels »; the next call changes it without code.
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -17,7 +15,7 @@ from django.utils import timezone
 from coopess.accounts.models import User
 from coopess.applications.models import ApplicationStructure, Representative
 from coopess.calls.models import Call, CallPart, SupportStep
-from coopess.common.models import TransitionLog
+from coopess.common.models import CalendarInvitation, TransitionLog
 from coopess.selection.models import Cohort
 
 # --- What a call asks (data) ------------------------------------------------------------------
@@ -127,21 +125,17 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", "Annulé"
 
 
-class Meeting(models.Model):
-    """Fields shared by interviews and workshops (and their calendar invitations)."""
+class Meeting(CalendarInvitation):
+    """Fields shared by interviews and workshops (place and invitations: ``CalendarInvitation``,
+    shared with the support sessions)."""
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
     starts_at = models.DateTimeField("début")
     ends_at = models.DateTimeField("fin")
     mode = models.CharField("modalité", max_length=20, choices=Mode.choices)
-    address = models.CharField("adresse", max_length=300, blank=True)
-    link = models.URLField("lien de visioconférence", max_length=500, blank=True)
     status = models.CharField(
         "état", max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
     )
-    # iCalendar: the UID never changes; SEQUENCE grows with every change sent
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

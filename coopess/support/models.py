@@ -23,7 +23,7 @@ from django.utils import timezone
 from coopess.accounts.models import Organisation, OrganisationKind, User
 from coopess.applications.models import ApplicationStructure, Representative
 from coopess.calls.models import Call
-from coopess.common.models import TransitionLog
+from coopess.common.models import CalendarInvitation, TransitionLog
 from coopess.diagnostic.models import ActionItem
 from coopess.selection.models import Cohort
 
@@ -146,8 +146,8 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", "Annulée"
 
 
-class Session(models.Model):
-    """One half-day of the consultancy."""
+class Session(CalendarInvitation):
+    """One half-day of the consultancy (place and invitations: ``CalendarInvitation``)."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="sessions")
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="support_sessions")
@@ -165,15 +165,10 @@ class Session(models.Model):
     starts_at = models.DateTimeField("début")
     ends_at = models.DateTimeField("fin")
     mode = models.CharField("modalité", max_length=20, choices=SessionMode.choices)
-    address = models.CharField("adresse", max_length=300, blank=True)
-    link = models.URLField("lien de visioconférence", max_length=500, blank=True)
     agenda = models.TextField("ordre du jour", blank=True, help_text="Markdown.")
     status = models.CharField(
         "état", max_length=20, choices=SessionStatus.choices, default=SessionStatus.PLANNED
     )
-    # iCalendar: the UID never changes; SEQUENCE grows with every change sent
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    sequence = models.PositiveIntegerField(default=0)
     # the record, after the session
     report = models.TextField("compte rendu", blank=True, help_text="Markdown.")
     other_attendees = models.CharField("autres participant·es", max_length=300, blank=True)
