@@ -271,7 +271,11 @@ def structure_counts(scope: Scope) -> dict:
                 condition &= Q(employees__lte=band.max_employees)
             aggregates[f"band_{band.code}"] = Count("pk", filter=condition)
         for index, (_theme, ids) in enumerate(themes(scope)):
-            aggregates[f"theme_{index}"] = Count("pk", filter=Q(application__call_id__in=ids))
+            # through the cohort (joined already), not the application's own call: the
+            # application's columns come from a covering index that does not hold its call
+            aggregates[f"theme_{index}"] = Count(
+                "pk", filter=Q(application__cohort_membership__cohort__call_id__in=ids)
+            )
         for index, (_label, ids) in enumerate(stages):
             # by id (no join with the stages): a label may have an id in each call
             aggregates[f"stage_{index}"] = Count(
