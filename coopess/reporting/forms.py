@@ -4,6 +4,7 @@ from html import escape
 
 from django import forms
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -67,6 +68,18 @@ class ReportFilterForm(forms.Form):
         ]
         groups = self._cohort_groups(calls, cohorts)
         self.fields["cohorte"].widget.choices = [("", "Toutes les cohortes"), *groups]
+        # choosing a call narrows the cohort list at once (HTMX; without JavaScript, once the
+        # page is shown again)
+        self.fields["appel"].widget.attrs.update(
+            {
+                "hx-get": reverse("reporting:indicators"),
+                "hx-trigger": "change",
+                "hx-include": "this",
+                "hx-target": "#id_cohorte",
+                "hx-swap": "outerHTML",
+                "aria-controls": "id_cohorte",
+            }
+        )
         this_year = timezone.localdate().year
         first = min([call.opens_at.year for call in calls] + [this_year - 5])
         self.fields["annee"].choices = [("", "Toutes les années")] + [

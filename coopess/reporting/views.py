@@ -152,6 +152,9 @@ def indicators(request):
         "query": request.GET.urlencode(),
         "no_call": not form.calls,
     }
+    if request.htmx and request.htmx.trigger_name == "appel":
+        # the call just changed: only the cohort list, narrowed to that call (no report)
+        return HttpResponse(form["cohorte"].as_widget())
     if form.is_bound and not form.is_valid():
         return render(request, "reporting/indicators.html", context, status=400)
     scope, secrecy = _scope(audience, calls_qs, form)

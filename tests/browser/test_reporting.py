@@ -93,3 +93,25 @@ def test_officer_writes_the_years_commentary(chromium, live_server, axe_check):
     expect(page.get_by_text("Commentaire 2025 enregistré.")).to_be_visible()
     axe_check(page)
     page.context.close()
+
+
+def test_choosing_a_call_narrows_the_cohort_list(chromium, live_server, axe_check):
+    """Without submitting: the officer picks a call, the cohort list keeps that call's only."""
+    from coopess.calls.models import Call
+    from coopess.selection.models import Cohort
+
+    dataset = build_dataset()
+    other_call = Call.objects.get(pk=dataset.call.pk)
+    other_call.pk = None
+    other_call.slug, other_call.edition = f"{dataset.call.slug}-suite", "2099"
+    other_call.save()
+    Cohort.objects.create(call=other_call, name="Cohorte de l'autre appel")
+    page = signed_in_page(chromium, live_server, dataset.officer)
+    page.goto(live_server.url + "/rapports/")
+    cohorts = page.get_by_label("Cohorte", exact=True)
+    expect(cohorts.locator("option")).to_have_count(3)  # all, and one per call
+    page.get_by_label("Appel", exact=True).select_option(str(other_call.pk))
+    expect(cohorts.locator("option")).to_have_count(2)
+    expect(cohorts.locator("option").nth(1)).to_have_text("Cohorte de l'autre appel")
+    axe_check(page)
+    page.context.close()

@@ -568,3 +568,34 @@ def test_key_figures_keep_the_funders_secrecy(funder_client, dataset):
     )
     about = {r[0]: r[1] for r in workbook["Périmètre"].iter_rows(values_only=True) if r and r[0]}
     assert about["candidatures retenues"] == "< 3"
+
+
+def test_choosing_a_call_narrows_the_cohorts_at_once(officer_client, dataset):
+    """HTMX asks for the cohort list alone when the call changes: no report is computed."""
+    from coopess.calls.models import Call
+    from coopess.selection.models import Cohort
+
+    other_call = Call.objects.get(pk=dataset.call.pk)
+    other_call.pk = None
+    other_call.slug, other_call.edition = f"{dataset.call.slug}-suite", "2099"
+    other_call.save()
+    other_cohort = Cohort.objects.create(call=other_call, name="Cohorte de l'autre appel")
+    page = page_text(officer_client.get(reverse("reporting:indicators")))
+    assert 'hx-get="/rapports/"' in page and 'hx-target="#id_cohorte"' in page
+
+    headers = {"HX-Request": "true", "HX-Trigger-Name": "appel", "HX-Trigger": "id_appel"}
+    with CaptureQueriesContext(connection) as captured:
+        response = officer_client.get(
+            reverse("reporting:indicators"), {"appel": other_call.pk}, headers=headers
+        )
+    assert response.status_code == 200
+    select = page_text(response)
+    assert select.startswith('<select name="cohorte"') and 'id="id_cohorte"' in select
+    assert f'value="{other_cohort.pk}"' in select
+    assert f'value="{dataset.setup.cohort.pk}"' not in select
+    assert len(captured.captured_queries) < 10  # the filters, not the report
+    # back to every call: every cohort, under its call
+    select = page_text(
+        officer_client.get(reverse("reporting:indicators"), {"appel": ""}, headers=headers)
+    )
+    assert select.count("<optgroup") == 2
