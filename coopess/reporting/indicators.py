@@ -217,9 +217,14 @@ def applications_by_month(scope: Scope) -> Table:
 C_ACCOMPANIED = Column("structures", "Structures accompagnées")
 
 
-def _breakdown_rows(counts: dict, prefix: str, choices, *, keep_zero: bool = True) -> list[Row]:
+def _breakdown_rows(
+    counts: dict, prefix: str, choices, *, keep_zero: bool = True, key_by_label: bool = False
+) -> list[Row]:
+    """One row per ``(value, label)`` of ``choices`` read from ``counts[f"{prefix}_{value}"]``,
+    then the structures in none of them (« Non renseigné »). Categories counted by position
+    (stages, themes: their labels come from the calls) are keyed by label."""
     rows = [
-        Row(value, label, {"structures": counts[f"{prefix}_{value}"]})
+        Row(label if key_by_label else value, label, {"structures": counts[f"{prefix}_{value}"]})
         for value, label in choices
         if keep_zero or counts[f"{prefix}_{value}"]
     ]
@@ -309,11 +314,8 @@ def by_kind(scope: Scope) -> Table:
     sheet="Par thématique",
 )
 def by_theme(scope: Scope) -> Table:
-    counts = structure_counts(scope)
-    rows = [
-        Row(theme, theme, {"structures": counts[f"theme_{index}"]})
-        for index, (theme, _ids) in enumerate(themes(scope))
-    ]
+    choices = [(index, theme) for index, (theme, _ids) in enumerate(themes(scope))]
+    rows = _breakdown_rows(structure_counts(scope), "theme", choices, key_by_label=True)
     return _structures_table(rows, "Thématique")
 
 
@@ -386,16 +388,10 @@ def by_staff_band(scope: Scope) -> Table:
     sheet="Par stade de maturité",
 )
 def by_maturity(scope: Scope) -> Table:
-    counts = structure_counts(scope)
     choices = list(enumerate(stage_labels(scope)))
-    rows = [
-        Row(label, label, {"structures": counts[f"stage_{index}"]})
-        for index, label in choices
-        if counts[f"stage_{index}"]
-    ]
-    unknown = counts["structures"] - sum(counts[f"stage_{index}"] for index, _ in choices)
-    if unknown:
-        rows.append(Row("unknown", UNKNOWN, {"structures": unknown}))
+    rows = _breakdown_rows(
+        structure_counts(scope), "stage", choices, keep_zero=False, key_by_label=True
+    )
     return _structures_table(rows, "Stade de maturité")
 
 
