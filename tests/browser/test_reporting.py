@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.browser.test_committee import signed_in_page
-from tests.reporting.helpers import build_dataset, make_funder
+from tests.reporting.helpers import build_dataset, make_funder, next_edition
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,15 +97,9 @@ def test_officer_writes_the_years_commentary(chromium, live_server, axe_check):
 
 def test_choosing_a_call_narrows_the_cohort_list(chromium, live_server, axe_check):
     """Without submitting: the officer picks a call, the cohort list keeps that call's only."""
-    from coopess.calls.models import Call
-    from coopess.selection.models import Cohort
 
     dataset = build_dataset()
-    other_call = Call.objects.get(pk=dataset.call.pk)
-    other_call.pk = None
-    other_call.slug, other_call.edition = f"{dataset.call.slug}-suite", "2099"
-    other_call.save()
-    Cohort.objects.create(call=other_call, name="Cohorte de l'autre appel")
+    other_call, _cohort = next_edition(dataset)
     page = signed_in_page(chromium, live_server, dataset.officer)
     page.goto(live_server.url + "/rapports/")
     cohorts = page.get_by_label("Cohorte", exact=True)

@@ -340,3 +340,14 @@ def readable(response) -> str:
                 archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
             )
     return content.decode("utf-8-sig")
+
+
+def next_edition(dataset: DataSet):
+    """A second call of the same DLA (edition 2099) with one cohort: (call, cohort)."""
+    from coopess.selection.models import Cohort
+
+    call = Call.objects.get(pk=dataset.call.pk)
+    call.pk = None
+    call.slug, call.edition = f"{dataset.call.slug}-suite", "2099"
+    call.save()
+    return call, Cohort.objects.create(call=call, name="Cohorte de l'autre appel")

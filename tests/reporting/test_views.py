@@ -14,7 +14,13 @@ from openpyxl import load_workbook
 from coopess.accounts.models import Role
 from tests.conftest import sign_in
 from tests.factories import add_totp, make_user
-from tests.reporting.helpers import pdf_text, personal_strings, published_dataset, readable
+from tests.reporting.helpers import (
+    next_edition,
+    pdf_text,
+    personal_strings,
+    published_dataset,
+    readable,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -461,15 +467,9 @@ def test_cohort_filter_groups_cohorts_by_call_and_narrows_to_the_chosen_call(
 ):
     """Each cohort is listed under its call; once a call is chosen, only its cohorts are offered,
     and a cohort of another call is refused next to the field."""
-    from coopess.calls.models import Call
-    from coopess.selection.models import Cohort
 
     call = dataset.call
-    other_call = Call.objects.get(pk=call.pk)
-    other_call.pk = None
-    other_call.slug, other_call.edition = f"{call.slug}-suite", "2099"
-    other_call.save()
-    other_cohort = Cohort.objects.create(call=other_call, name="Cohorte de l'autre appel")
+    other_call, other_cohort = next_edition(dataset)
     url = reverse("reporting:indicators")
 
     html = page_text(officer_client.get(url))
@@ -572,14 +572,8 @@ def test_key_figures_keep_the_funders_secrecy(funder_client, dataset):
 
 def test_choosing_a_call_narrows_the_cohorts_at_once(officer_client, dataset):
     """HTMX asks for the cohort list alone when the call changes: no report is computed."""
-    from coopess.calls.models import Call
-    from coopess.selection.models import Cohort
 
-    other_call = Call.objects.get(pk=dataset.call.pk)
-    other_call.pk = None
-    other_call.slug, other_call.edition = f"{dataset.call.slug}-suite", "2099"
-    other_call.save()
-    other_cohort = Cohort.objects.create(call=other_call, name="Cohorte de l'autre appel")
+    other_call, other_cohort = next_edition(dataset)
     page = page_text(officer_client.get(reverse("reporting:indicators")))
     assert 'hx-get="/rapports/"' in page and 'hx-target="#id_cohorte"' in page
 
