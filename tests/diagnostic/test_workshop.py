@@ -70,6 +70,19 @@ def expected_recipients(setup) -> set[str]:
     return emails
 
 
+def workshop_at(setup, start, **fields):
+    """A three-hour workshop in Nantes from ``start``, scheduled by the service."""
+    return services.workshop_schedule(
+        cohort=setup.cohort,
+        by=setup.officer,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        mode="in_person",
+        address="Nantes",
+        **fields,
+    )
+
+
 def schedule(client, setup, captured, **overrides):
     sign_in(client, setup.officer)
     with captured(execute=True):
@@ -195,28 +208,13 @@ def test_no_workshop_before_the_diagnostic_opens():
     setup = make_cohort(applications=(1,))
     start = dt.datetime.combine(DAY, dt.time(9, 0), tzinfo=PARIS)
     with pytest.raises(services.WorkshopError) as error:
-        services.workshop_schedule(
-            cohort=setup.cohort,
-            by=setup.officer,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=3),
-            mode="in_person",
-            address="Nantes",
-        )
+        workshop_at(setup, start)
     assert "Ouvrez d'abord le diagnostic" in error.value.message
 
 
 def test_outcomes_are_recorded_after_the_workshop_and_sanitised(client, setup):
     start = timezone.now() + dt.timedelta(days=3)
-    workshop = services.workshop_schedule(
-        cohort=setup.cohort,
-        by=setup.officer,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=3),
-        mode="in_person",
-        address="Nantes",
-        agenda="**Ordre** du jour",
-    )
+    workshop = workshop_at(setup, start, agenda="**Ordre** du jour")
     with pytest.raises(services.WorkshopError) as error:
         services.workshop_record_outcomes(
             workshop=workshop, by=setup.officer, stakes="x", decisions="y"
@@ -331,14 +329,7 @@ def test_a_support_step_of_another_call_is_refused(setup):
 
 def test_strangers_see_nothing(client, setup):
     start = timezone.now() + dt.timedelta(days=3)
-    workshop = services.workshop_schedule(
-        cohort=setup.cohort,
-        by=setup.officer,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=3),
-        mode="in_person",
-        address="Nantes",
-    )
+    workshop = workshop_at(setup, start)
     item = services.action_add(
         cohort=setup.cohort, by=setup.officer, action="Secret", structures=[]
     )
@@ -369,14 +360,7 @@ def test_strangers_see_nothing(client, setup):
 
 def test_representative_downloads_the_invitation(client, setup):
     start = timezone.now() + dt.timedelta(days=3)
-    workshop = services.workshop_schedule(
-        cohort=setup.cohort,
-        by=setup.officer,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=3),
-        mode="in_person",
-        address="Nantes",
-    )
+    workshop = workshop_at(setup, start)
     structure = setup.structures[0]
     sign_in(client, setup.person(structure))
     response = client.get(
@@ -395,14 +379,7 @@ def test_reminder_sent_once_and_only_for_the_current_version(
 ):
     start = timezone.now() + dt.timedelta(days=5)
     with django_capture_on_commit_callbacks(execute=True):
-        workshop = services.workshop_schedule(
-            cohort=setup.cohort,
-            by=setup.officer,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=3),
-            mode="in_person",
-            address="Nantes",
-        )
+        workshop = workshop_at(setup, start)
     mailoutbox.clear()
     assert services.reminder_send(workshop_id=workshop.pk, sequence=workshop.sequence + 1) == 0
     with django_capture_on_commit_callbacks(execute=True):
