@@ -1,4 +1,8 @@
+import datetime as dt
+import os
+
 import pytest
+import time_machine
 from allauth.account.internal.flows.login import (
     _AUTHENTICATION_METHODS_USER_SESSION_KEY,
     AUTHENTICATION_METHODS_SESSION_KEY,
@@ -9,6 +13,25 @@ from coopess.accounts.models import Role
 from tests.factories import add_totp, make_user
 
 INVALID_MARKER = "INVALID_TEMPLATE_VARIABLE"
+
+
+def pytest_configure(config):
+    """``COOPESS_TEST_TODAY=YYYY-MM-DD`` runs the whole suite as if today were that day (10:00 in
+    Paris, the clock ticking from there): how the suite is checked not to depend on the date."""
+    day = os.environ.get("COOPESS_TEST_TODAY")
+    if day:
+        from zoneinfo import ZoneInfo
+
+        start = dt.datetime.combine(
+            dt.date.fromisoformat(day), dt.time(10), tzinfo=ZoneInfo("Europe/Paris")
+        )
+        config._coopess_clock = time_machine.travel(start, tick=True)
+        config._coopess_clock.start()
+
+
+def pytest_report_header(config):
+    day = os.environ.get("COOPESS_TEST_TODAY")
+    return f"coopess: the clock starts on {day} 10:00 Europe/Paris" if day else None
 
 
 def sign_in(client, user, *, second_factor: bool = True) -> None:

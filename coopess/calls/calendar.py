@@ -52,7 +52,7 @@ def local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, PARIS).date()
 
 
-def _month_end(day: dt.date) -> dt.date:
+def month_end(day: dt.date) -> dt.date:
     return day.replace(day=_calendar.monthrange(day.year, day.month)[1])
 
 
@@ -67,7 +67,7 @@ def milestone_span(call: Call, milestone: CallMilestone) -> tuple[dt.date, dt.da
     start = milestone.starts_on
     end = milestone.ends_on or start
     if milestone.precision == DatePrecision.MONTH:
-        return start.replace(day=1), _month_end(end)
+        return start.replace(day=1), month_end(end)
     return start, end
 
 

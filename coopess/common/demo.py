@@ -12,16 +12,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from coopess.accounts.models import Organisation, OrganisationKind, Role, RoleAssignment, User
-from coopess.calls.calendar import PARIS
+from coopess.calls.calendar import PARIS, month_end
 from coopess.calls.models import Call
 from coopess.calls.services import call_create_from_data, load_call_data
 from coopess.common.demo_applications import demo_applications, demo_selection
+from coopess.common.demo_calendar import (
+    add_months,
+    at_paris,
+    demo_today,
+    month_index,
+    working_days,
+)
 from coopess.diagnostic.demo import demo_diagnostic
 from coopess.followups.demo import demo_followups
 from coopess.privacy.demo import demo_privacy
 from coopess.support.demo import demo_support
 
 DEMO_STAFF_PASSWORD = "demo-coopess-2026"
+#: a newcomer always has at least this long to try the open copy before it closes
+OPEN_COPY_MIN_LEFT = dt.timedelta(weeks=6)
 SEED_SLUG = "cooperation-strategique-2023"
 OPEN_COPY_SLUG = "cooperation-strategique-demo"
 
@@ -70,30 +79,29 @@ ACCOUNTS = [
 def shifted_call_data(data: dict, *, today: dt.date) -> dict:
     """The seed call with its calendar moved so that it opens ``today`` (Paris).
 
-    Day-precise dates move by the same number of days, month-precise ones by the same number
-    of months, so « juillet 2023 » stays a whole month and keeps its place after the closing.
+    The closing moves by as many days as the opening, to the next working day if it falls on a
+    weekend or a public holiday; month-precise milestones move by as many months as the
+    closing, so « juillet 2023 » stays a whole month and stays the month after the closing
+    whatever the day of the month (dates from ``coopess.common.demo_calendar``).
     """
     shifted = copy.deepcopy(data)
-    opens = dt.datetime.fromisoformat(data["opens_at"])
-    closes = dt.datetime.fromisoformat(data["closes_at"])
+    opens = dt.datetime.fromisoformat(data["opens_at"]).astimezone(PARIS)
+    closes = dt.datetime.fromisoformat(data["closes_at"]).astimezone(PARIS)
     days = (today - opens.date()).days
-    months = (today.year - opens.year) * 12 + today.month - opens.month
+    new_closing = working_days(start=closes.date() + dt.timedelta(days=days), count=1)[0]
+    months = month_index(new_closing) - month_index(closes.date())
 
-    def local(day: dt.date, clock: dt.time) -> str:
-        return dt.datetime.combine(day, clock, tzinfo=PARIS).isoformat()
-
-    shifted["opens_at"] = local(today, opens.time())
-    shifted["closes_at"] = local(closes.date() + dt.timedelta(days=days), closes.time())
+    shifted["opens_at"] = at_paris(today, opens.time()).isoformat()
+    shifted["closes_at"] = at_paris(new_closing, closes.time()).isoformat()
     for milestone in shifted["milestones"]:
         for key in ("starts_on", "ends_on"):
             if not milestone.get(key):
                 continue
             day = dt.date.fromisoformat(milestone[key])
             if milestone.get("precision") == "month":
-                index = day.month - 1 + months
-                moved = dt.date(day.year + index // 12, index % 12 + 1, 1)
+                moved = add_months(day, months)
                 if key == "ends_on":  # keep « to the end of the month »
-                    moved = _month_end(moved)
+                    moved = month_end(moved)
                 milestone[key] = moved.isoformat()
             else:
                 milestone[key] = (day + dt.timedelta(days=days)).isoformat()
@@ -104,15 +112,12 @@ def shifted_call_data(data: dict, *, today: dt.date) -> dict:
     return shifted
 
 
-def _month_end(day: dt.date) -> dt.date:
-    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
-
-
 @transaction.atomic
 def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
-    """Create the demo data if missing; make sure the open copy is open ``today``."""
-    today = today or timezone.localdate(timezone=PARIS)
+    """Create the demo data if missing; make sure the open copy is open ``today`` and stays open
+    at least six weeks more (otherwise its calendar moves to open today again)."""
+    moment = timezone.now() if today is None else at_paris(today, dt.time(12))
+    today = today or demo_today()
     organisations = {
         key: Organisation.objects.get_or_create(
             name=fields["name"], kind=fields["kind"], defaults=fields
@@ -142,7 +147,7 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
     shifted = shifted_call_data(data, today=today)
     if open_copy is None:
         open_copy = call_create_from_data(operator=organisations["dla"], data=shifted)
-    elif not open_copy.is_open(at=timezone.now()):
+    elif not open_copy.is_open(at=moment) or open_copy.closes_at - moment < OPEN_COPY_MIN_LEFT:
         _move_calendar(open_copy, shifted)
     for call in (seed_call, open_copy):
         # the demo funder reads both calls' indicators (and no other DLA's)

@@ -285,9 +285,15 @@ def _pdf(title: str) -> SimpleUploadedFile:
 
 
 def demo_applications(call_2023: Call, open_call: Call) -> None:
-    """Create the demo applications once (nothing happens if the 2023 call already has some)."""
-    if Application.objects.filter(call=call_2023).exists():
-        return
+    """Create the demo applications once: the 2023 ones (nothing happens if the 2023 call
+    already has some) and a draft on the open copy (unless it has applications already)."""
+    if not Application.objects.filter(call=call_2023).exists():
+        _applications_2023(call_2023)
+    if not Application.objects.filter(call=open_call).exists():
+        _open_call_draft(open_call)
+
+
+def _applications_2023(call_2023: Call) -> None:
     statutes = None
     seed = 100
     for (
@@ -350,7 +356,10 @@ def demo_applications(call_2023: Call, open_call: Call) -> None:
             invited_at=moment - dt.timedelta(days=8), confirmed_at=moment - dt.timedelta(days=2)
         )
         application.attachments.update(uploaded_at=moment - dt.timedelta(days=3))
-    # On the open copy: a draft started by a demo representative, to resume.
+
+
+def _open_call_draft(open_call: Call) -> None:
+    """On the open copy: a draft started by a demo representative, to resume."""
     hugo = User.objects.get(email="hugo.renaud@example.org")
     draft = services.application_create(call=open_call, by=hugo, now=open_call.opens_at)
     services.type_save(

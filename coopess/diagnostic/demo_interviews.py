@@ -10,6 +10,7 @@ from django.db import transaction
 
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
+from coopess.common.demo_calendar import demo_today, working_days
 from coopess.diagnostic.demo import demo_officer, open_diagnostic
 from coopess.diagnostic.models import (
     Diagnostic,
@@ -159,19 +160,14 @@ def _private_note(index: int) -> str:
 
 def _open_copy(call: Call) -> None:
     """A few open slots three weeks from now, when the open copy's diagnostic is open."""
-    from django.utils import timezone
-
     cohort = call.cohorts.filter(status=CohortStatus.DIAGNOSTIC).order_by("pk").first()
     officer = demo_officer(call)
     if cohort is None or officer is None or not Diagnostic.objects.filter(cohort=cohort).exists():
         return
     if Interview.objects.filter(cohort=cohort).exists():
         return
-    first_day = timezone.localdate(timezone=PARIS) + dt.timedelta(days=21)
-    for offset, mode in ((0, Mode.IN_PERSON), (1, Mode.REMOTE)):
-        day = first_day + dt.timedelta(days=offset)
-        while day.weekday() >= 5:
-            day += dt.timedelta(days=1)
+    days = working_days(start=demo_today() + dt.timedelta(days=21), count=2)
+    for day, mode in zip(days, (Mode.IN_PERSON, Mode.REMOTE), strict=True):
         services.slots_publish(
             cohort=cohort,
             officer=officer,

@@ -67,11 +67,14 @@ def test_shifted_copy_opens_today_and_keeps_its_shape():
     assert opens.date() == today
     assert (closes.date() - opens.date()).days == 49  # 12 May → 30 June
     assert closes.astimezone(PARIS).time() == dt.time(23, 59, 59)
+    # Closing on Thursday 14 January 2027: selection stays the month after the closing
+    # (« juillet » after 30 June), support from the third to the sixth month after it.
+    assert closes.date() == dt.date(2027, 1, 14)
     milestones = {m["kind"]: m for m in data["milestones"]}
-    assert milestones["selection"]["starts_on"] == "2027-01-01"
-    assert milestones["selection"]["ends_on"] == "2027-01-31"
-    assert milestones["support"]["starts_on"] == "2027-03-01"
-    assert milestones["support"]["ends_on"] == "2027-06-30"
+    assert milestones["selection"]["starts_on"] == "2027-02-01"
+    assert milestones["selection"]["ends_on"] == "2027-02-28"
+    assert milestones["support"]["starts_on"] == "2027-04-01"
+    assert milestones["support"]["ends_on"] == "2027-07-31"
     assert any(s["heading"] == "Calendrier de mise en œuvre 2026" for s in data["sections"])
 
 
