@@ -3,6 +3,8 @@ interviews; a structure never sees another structure's individual sessions."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -76,7 +78,7 @@ def test_no_selection_nor_diagnostic_url_answers_200_to_a_consultant(client, sup
     interview = Interview.objects.create(
         cohort=support.cohort, officer=support.officer, structure=structure,
         booked_at=support.cohort.created_at, starts_at=support.cohort.created_at,
-        ends_at=support.cohort.created_at.replace(year=support.cohort.created_at.year + 1),
+        ends_at=support.cohort.created_at + dt.timedelta(days=365),
         mode="remote", link="https://visio.example.org/x", private_notes="Confidentiel",
     )  # fmt: skip
     item = InterviewGuideItem.objects.create(call=support.setup.call, label="Attentes")

@@ -51,6 +51,10 @@
   function setUpAutosave(form) {
     var key = PREFIX + form.dataset.autosaveKey;
     var savedAt = parseInt(form.dataset.savedAt || "0", 10) * 1000;
+    // The copy is dated on the server's clock (the device's may be off by hours): the gap
+    // between the two is measured when the page arrives.
+    var serverNow = parseInt(form.dataset.serverNow || "0", 10) * 1000;
+    var skew = serverNow ? Date.now() - serverNow : 0;
     var stored = null;
     try { stored = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { stored = null; }
     if (stored && stored.at > savedAt && !form.closest("fieldset[disabled]")) {
@@ -59,7 +63,7 @@
       window.setTimeout(function () { if (window.htmx) window.htmx.trigger(form, "change"); }, 300);
     }
     function keep() {
-      try { window.localStorage.setItem(key, JSON.stringify({ at: Date.now(), values: formValues(form) })); } catch (e) { /* storage full or disabled */ }
+      try { window.localStorage.setItem(key, JSON.stringify({ at: Date.now() - skew, values: formValues(form) })); } catch (e) { /* storage full or disabled */ }
     }
     form.addEventListener("input", keep);
     form.addEventListener("change", keep);
