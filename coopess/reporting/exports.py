@@ -302,4 +302,5 @@ def annual_pdf(
             "secrecy": secrecy,
             "secrecy_note": SECRECY_NOTE,
         },
+        kept=True,
     )
