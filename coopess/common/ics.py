@@ -33,9 +33,10 @@ def paris_timezone() -> icalendar.Timezone:
     zone = icalendar.Timezone()
     zone.add("tzid", TZID)
     zone.add("x-lic-location", TZID)
+    # a VTIMEZONE onset is local time without a zone (RFC 5545 §3.6.5)
     for kind, name, start, month, before, after in (
-        (icalendar.TimezoneDaylight, "CEST", dt.datetime(1996, 3, 31, 2), 3, 1, 2),
-        (icalendar.TimezoneStandard, "CET", dt.datetime(1996, 10, 27, 3), 10, 2, 1),
+        (icalendar.TimezoneDaylight, "CEST", dt.datetime(1996, 3, 31, 2), 3, 1, 2),  # noqa: DTZ001
+        (icalendar.TimezoneStandard, "CET", dt.datetime(1996, 10, 27, 3), 10, 2, 1),  # noqa: DTZ001
     ):
         part = kind()
         part.add("tzname", name)

@@ -121,7 +121,9 @@ def test_the_vtimezone_agrees_with_the_tz_database_every_day_until_2060():
     for year in range(1996, 2061):
         for month in (3, 10):
             last_sunday = max(
-                dt.date(year, month, d) for d in range(25, 32) if dt.date(year, month, d).weekday() == 6
+                dt.date(year, month, d)
+                for d in range(25, 32)
+                if dt.date(year, month, d).weekday() == 6
             )
             change = dt.datetime.combine(last_sunday, dt.time(1), tzinfo=dt.UTC)
             for delta in (-1, 1):
@@ -133,7 +135,10 @@ def test_the_vtimezone_agrees_with_the_tz_database_every_day_until_2060():
 
 def test_method_organizer_attendees_uid_and_sequence():
     start = dt.datetime(2031, 7, 15, 9, tzinfo=PARIS)
-    for cancelled, method, status in ((False, "REQUEST", "CONFIRMED"), (True, "CANCEL", "CANCELLED")):
+    for cancelled, method, status in (
+        (False, "REQUEST", "CONFIRMED"),
+        (True, "CANCEL", "CANCELLED"),
+    ):
         _, vcal = read_both(calendar_bytes(invitation(start, sequence=2, cancelled=cancelled)))
         assert vcal.method.value == method
         event = vcal.vevent
@@ -234,9 +239,7 @@ def test_an_interview_booked_then_cancelled_on_both_sides_of_a_change(
         client.receive(sent)
         assert [event[1] for event in client.events.values()] == [start.astimezone(dt.UTC)]
         with django_capture_on_commit_callbacks(execute=True):
-            interview_services.interview_cancel(
-                interview=interview, by=setup.person(structure)
-            )
+            interview_services.interview_cancel(interview=interview, by=setup.person(structure))
         *_, cancelled = ics_attachments(mail.outbox, officer)
         client.receive(cancelled)
         assert client.events == {}

@@ -35,8 +35,11 @@ def documents(django_db_setup, django_db_blocker):
     """title → (PDF bytes, kept?) for every kind of PDF, from a demo loaded on a fixed day."""
     from django.test import Client
 
-    with django_db_blocker.unblock(), time_machine.travel(
-        dt.datetime(2027, 5, 12, 10, tzinfo=ZoneInfo("Europe/Paris")), tick=False
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(
+            dt.datetime(2027, 5, 12, 10, tzinfo=ZoneInfo("Europe/Paris")), tick=False
+        ),
     ):
         from django.db import transaction
 
