@@ -54,7 +54,7 @@ def application_context(application: Application) -> dict:
 def receipt_pdf(application: Application) -> bytes:
     context = application_context(application)
     context["generated_at"] = timezone.now()
-    return render_pdf("applications/pdf/receipt.html", context)
+    return render_pdf("applications/pdf/receipt.html", context, kept=True)
 
 
 def blank_form_pdf(call: Call) -> bytes:

@@ -4,6 +4,12 @@ One event per meeting, identified by a UID that never changes: an update is the 
 higher SEQUENCE and ``METHOD:REQUEST``; a cancellation is ``METHOD:CANCEL`` with
 ``STATUS:CANCELLED``. Times are written in Europe/Paris with its VTIMEZONE, so that a phone
 calendar shows the right hour on both sides of a daylight-saving change.
+
+The VTIMEZONE is the usual rule-based definition (RFC 5545 §3.6.5: summer time from the last
+Sunday of March at 02:00, winter time from the last Sunday of October at 03:00, EU rule since
+1996), not the list of past changes that icalendar derives from the tz database: that list stops
+in 2037 and some mainstream readers (vobject, hence several calendar apps) then read summer
+times one hour off.
 """
 
 from __future__ import annotations
@@ -19,6 +25,33 @@ from django.utils import timezone
 from coopess.calls.calendar import PARIS
 
 PRODID = "-//CoopESS//Accompagnement collectif DLA//FR"
+TZID = "Europe/Paris"
+
+
+def paris_timezone() -> icalendar.Timezone:
+    """Europe/Paris as a rule-based VTIMEZONE, valid for every year since 1996."""
+    zone = icalendar.Timezone()
+    zone.add("tzid", TZID)
+    zone.add("x-lic-location", TZID)
+    # a VTIMEZONE onset is local time without a zone (RFC 5545 §3.6.5)
+    for kind, name, start, month, before, after in (
+        (icalendar.TimezoneDaylight, "CEST", dt.datetime(1996, 3, 31, 2), 3, 1, 2),  # noqa: DTZ001
+        (icalendar.TimezoneStandard, "CET", dt.datetime(1996, 10, 27, 3), 10, 2, 1),  # noqa: DTZ001
+    ):
+        part = kind()
+        part.add("tzname", name)
+        part.add("dtstart", start)
+        part.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1SU"})
+        part.add("tzoffsetfrom", dt.timedelta(hours=before))
+        part.add("tzoffsetto", dt.timedelta(hours=after))
+        zone.add_component(part)
+    return zone
+
+
+def add_paris_timezone(calendar: icalendar.Calendar) -> icalendar.Calendar:
+    """Put the Europe/Paris VTIMEZONE first in ``calendar`` (before its events)."""
+    calendar.subcomponents.insert(0, paris_timezone())
+    return calendar
 
 
 @dataclass(frozen=True)
@@ -69,7 +102,7 @@ def calendar_bytes(invitation: Invitation) -> bytes:
         attendee.params["rsvp"] = icalendar.vText("FALSE")
         event.add("attendee", attendee, encode=0)
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    add_paris_timezone(calendar)
     return calendar.to_ical()
 
 

@@ -117,6 +117,7 @@ def synthesis_pdf(version: SynthesisVersion) -> bytes:
                 f"Version {version.number} ({_status_words(version)}) — {doc.date_label}"
             ),
         },
+        kept=True,
     )
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from coopess.accounts.models import User
 from coopess.calls.calendar import PARIS
-from coopess.common.ics import PRODID
+from coopess.common.ics import PRODID, add_paris_timezone
 from coopess.notifications.registry import Audience, Event, cohorts_events
 from coopess.notifications.services import absolute
 from coopess.selection.models import Cohort
@@ -88,5 +88,5 @@ def feed_bytes(user: User, *, name: str = "CoopESS") -> bytes:
             event.add("description", item.description)
         event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    add_paris_timezone(calendar)
     return calendar.to_ical()

@@ -21,12 +21,21 @@ from coopess.reporting.key_figures import shown_figures
 from coopess.reporting.registry import Report
 from coopess.reporting.tables import SECRECY_NOTE, Cell, Column, DisplayTable, Kind
 
+#: XLSX number formats (the reader's locale gives the separators: « 12 345 », « 84,4 % »)
 NUMBER_FORMATS = {
     Kind.COUNT: "#,##0",
-    Kind.DECIMAL: "#,##0.00",
+    Kind.DECIMAL: "#,##0.0",
     Kind.DAYS: "0.0",
-    Kind.PERCENT: "0%",
-    Kind.EUROS: '#,##0 "€"',
+    Kind.PERCENT: '0.0"\u00a0"%',
+    Kind.EUROS: '#,##0"\u00a0€"',
+}
+#: ODS value types and decimals of each kind (a rate is a percentage cell, an amount a currency)
+ODS_TYPES = {
+    Kind.COUNT: ("float", 0),
+    Kind.DECIMAL: ("float", 1),
+    Kind.DAYS: ("float", 1),
+    Kind.PERCENT: ("percentage", 1),
+    Kind.EUROS: ("currency", 0),
 }
 
 
@@ -192,6 +201,7 @@ def ods(report: Report, *, secrecy: bool) -> bytes:
     from odf.text import P
 
     document = OpenDocumentSpreadsheet()
+    number_styles = _ods_number_styles(document)
     bold = Style(name="Gras", family="table-cell")
     bold.addElement(TextProperties(fontweight="bold"))
     document.automaticstyles.addElement(bold)
@@ -215,8 +225,11 @@ def ods(report: Report, *, secrecy: bool) -> bytes:
         value = cell.export_value
         if cell.hidden or value is None:
             return text_cell(cell.text if cell.hidden else "")
-        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
-        out = TableCell(valuetype="float", value=shown)
+        valuetype, _decimals = ODS_TYPES.get(kind, ("float", 2))
+        extra = {"currency": "EUR"} if valuetype == "currency" else {}
+        out = TableCell(
+            valuetype=valuetype, value=repr(value), stylename=number_styles[kind], **extra
+        )
         out.addElement(P(text=cell.text))
         return out
 
@@ -265,9 +278,89 @@ def ods(report: Report, *, secrecy: bool) -> bytes:
         if sheet.table.any_hidden:
             table.addElement(row_of(text_cell(SECRECY_NOTE)))
         document.spreadsheet.addElement(table)
+    _ods_freeze_headers(document, [sheet.title for sheet in all_sheets])
     handle = io.BytesIO()
     document.write(handle)
     return handle.getvalue()
+
+
+def _ods_number_styles(document) -> dict[str, object]:
+    """A cell style per kind, each with its French data style (« 12 345 », « 84,4 % »,
+    « 4 800 € »): LibreOffice shows the typed number as the page does."""
+    from odf.number import (
+        CurrencyStyle,
+        CurrencySymbol,
+        Number,
+        NumberStyle,
+        PercentageStyle,
+    )
+    from odf.number import Text as NumberText
+    from odf.style import Style
+
+    styles = {}
+    for kind, (valuetype, decimals) in ODS_TYPES.items():
+        name = f"N-{kind}"
+        if valuetype == "percentage":
+            data = PercentageStyle(name=name, language="fr", country="FR")
+            data.addElement(Number(decimalplaces=decimals, minintegerdigits=1))
+            data.addElement(NumberText(text="\u00a0%"))
+        elif valuetype == "currency":
+            data = CurrencyStyle(name=name, language="fr", country="FR")
+            data.addElement(Number(decimalplaces=decimals, minintegerdigits=1, grouping="true"))
+            data.addElement(NumberText(text="\u00a0"))
+            data.addElement(CurrencySymbol(language="fr", country="FR", text="€"))
+        else:
+            data = NumberStyle(name=name, language="fr", country="FR")
+            data.addElement(Number(decimalplaces=decimals, minintegerdigits=1, grouping="true"))
+        document.automaticstyles.addElement(data)
+        cell_style = Style(name=f"C-{kind}", family="table-cell", datastylename=name)
+        document.automaticstyles.addElement(cell_style)
+        styles[kind] = cell_style
+    return styles
+
+
+def _ods_freeze_headers(document, titles: list[str]) -> None:
+    """Freeze the header row and the label column of each table sheet (LibreOffice's view
+    settings, the same as XLSX's ``freeze_panes = "B2"``)."""
+    from odf.config import (
+        ConfigItem,
+        ConfigItemMapEntry,
+        ConfigItemMapIndexed,
+        ConfigItemMapNamed,
+        ConfigItemSet,
+    )
+
+    def item(name: str, kind: str, value) -> ConfigItem:
+        element = ConfigItem(name=name, type=kind)
+        element.addText(str(value))
+        return element
+
+    tables = ConfigItemMapNamed(name="Tables")
+    for title in titles:
+        entry = ConfigItemMapEntry(name=title)
+        for name, value in (
+            ("HorizontalSplitMode", 2),
+            ("VerticalSplitMode", 2),
+            ("HorizontalSplitPosition", 1),
+            ("VerticalSplitPosition", 1),
+            ("ActiveSplitRange", 2),
+            ("PositionLeft", 0),
+            ("PositionRight", 1),
+            ("PositionTop", 0),
+            ("PositionBottom", 1),
+        ):
+            entry.addElement(
+                item(name, "short" if "Mode" in name or "Range" in name else "int", value)
+            )
+        tables.addElement(entry)
+    view = ConfigItemMapEntry()
+    view.addElement(item("ViewId", "string", "view1"))
+    view.addElement(tables)
+    views = ConfigItemMapIndexed(name="Views")
+    views.addElement(view)
+    settings = ConfigItemSet(name="ooo:view-settings")
+    settings.addElement(views)
+    document.settings.addElement(settings)
 
 
 # --- PDF ----------------------------------------------------------------------------------------
@@ -302,4 +395,5 @@ def annual_pdf(
             "secrecy": secrecy,
             "secrecy_note": SECRECY_NOTE,
         },
+        kept=True,
     )

@@ -13,7 +13,7 @@ preparing a document for one) sees the « diffusion » version, under statistica
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 THRESHOLD = 3
 SMALL = "< 3"
@@ -29,7 +29,7 @@ class Kind:
     COUNT = "count"  # a number of applications, structures, meetings
     DECIMAL = "decimal"  # FTE
     DAYS = "days"  # a delay in days (median, mean)
-    PERCENT = "percent"  # a share: 0.75 is shown « 75 % » (and formatted 0% in spreadsheets)
+    PERCENT = "percent"  # a share: 0.84375 is shown « 84,4 % », 0.75 « 75 % » (same in files)
     EUROS = "euros"  # an amount in euros, shown rounded to the euro: « 12 345 € »
 
 
@@ -96,18 +96,23 @@ class Table:
 
 
 def format_number(value, kind: str = Kind.COUNT) -> str:
-    """French formatting: narrow no-break space between thousands, comma for decimals."""
+    """French formatting: narrow no-break space between thousands, comma for decimals, halves
+    rounded up as spreadsheets do (3,25 → « 3,3 » on the page and in LibreOffice alike)."""
     if value is None:
         return "—"
     if kind == Kind.COUNT:
         text = f"{int(value):,}"
     elif kind == Kind.PERCENT:
-        text = f"{float(value) * 100:,.0f}\u00a0%"
+        text = f"{_rounded(Decimal(str(value)) * 100, 1):,}".removesuffix(".0") + "\u00a0%"
     elif kind == Kind.EUROS:
-        text = f"{float(value):,.0f}\u00a0€"
+        text = f"{_rounded(Decimal(str(value)), 0):,}\u00a0€"
     else:
-        text = f"{float(value):,.1f}"
+        text = f"{_rounded(Decimal(str(value)), 1):,}"
     return text.replace(",", "\u202f").replace(".", ",")
+
+
+def _rounded(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def _is_small(value) -> bool:

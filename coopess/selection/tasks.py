@@ -47,6 +47,7 @@ def send_decision_letter(decision_id: int) -> int:
                 "subject": subject,
                 "body": body,
             },
+            kept=True,
         )
         decision.letter_subject, decision.letter_body = subject, body
         decision.letter_pdf.save(storage_name("pdf"), ContentFile(pdf), save=False)

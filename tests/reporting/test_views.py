@@ -121,7 +121,7 @@ def test_same_numbers_in_xlsx(officer_client):
     assert sheet["B2"].number_format == "#,##0"
     jobs = {r[0]: r[1:] for r in workbook["Emplois"].iter_rows(values_only=True) if r and r[0]}
     assert jobs["Total"] == (3, 16, 13.75)
-    assert workbook["Emplois"]["D2"].number_format == "#,##0.00"
+    assert workbook["Emplois"]["D2"].number_format == "#,##0.0"  # « 13,8 » as on the page
     delays = {
         r[0]: r[1:]
         for r in workbook["Délai clôture-décision"].iter_rows(values_only=True)
@@ -308,7 +308,7 @@ def test_support_indicators_on_the_page(officer_client, assert_no_invalid_variab
     assert cell_after(html, "demi_journees", "Demi-journées prévues") == "4"
     assert cell_after(html, "demi_journees", "Demi-journées réalisées (séances tenues)") == "2"
     assert cell_after(html, "presence", "Ensemble") == "2"
-    assert "88\u00a0%" in html
+    assert "87,5\u00a0%" in html
     assert cell_after(html, "orientations", "Total") == "3"
     for code in ("demi_journees", "presence", "orientations"):
         assert f'<title id="graphique-{code}-title">' in html
@@ -333,7 +333,7 @@ def test_support_indicators_in_the_exports(officer_client):
     )  # fmt: skip
     assert attendance["Séances collectives"] == (1, 6, 5, pytest.approx(5 / 6))
     assert attendance["Ensemble"] == (2, 8, 7, 0.875)
-    assert workbook["Taux de présence"]["E4"].number_format == "0%"
+    assert workbook["Taux de présence"]["E4"].number_format == '0.0"\u00a0"%'  # « 87,5 % »
     referrals = rows("Orientations")
     assert referrals["Terminée"] == (1, 1)
     assert referrals["Total"] == (3, 2)
@@ -361,8 +361,8 @@ def test_support_indicators_in_the_pdf(officer_client):
     assert "Accompagnement collectif" in flat
     assert "Demi-journées prévues 4" in flat
     assert "Demi-journées réalisées (séances tenues) 2" in flat
-    assert "Séances collectives 1 6 5 83 %" in flat
-    assert "Ensemble 2 8 7 88 %" in flat
+    assert "Séances collectives 1 6 5 83,3 %" in flat
+    assert "Ensemble 2 8 7 87,5 %" in flat
     assert "Acteur contacté 1 1" in flat
     assert "Total 3 2" in flat
 
