@@ -44,7 +44,7 @@ def is_officer(user: User) -> bool:
 
 
 def is_funder(user: User) -> bool:
-    return user.is_authenticated and bool(user.organisations_for(Role.FUNDER))
+    return user.is_authenticated and user.has_role(Role.FUNDER)
 
 
 def visible_requests(user: User) -> QuerySet[ContactRequest]:
