@@ -29,7 +29,7 @@ def pair(call):
 
 
 def test_search_needs_reciprocity_and_shows_consenting_only(call, pair):
-    seeker, target = pair
+    seeker, _target = pair
     applicant_structure(call, "Sans accord")
     hidden = consent(
         applicant_structure(call, "DLA seulement"), resources=["admin"], audience=Audience.OFFICERS
