@@ -116,3 +116,17 @@ def test_initial_values_come_from_the_application(call):
     structure = applicant_structure(call, "A", shared_domains=["hr", "premises"])
     initial = services.consent_initial(structure)
     assert initial["needs"] == ["hr", "premises"] and initial["shown"] == []
+
+
+def test_expiry_command(call):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    structure = applicant_structure(call, "A")
+    start = timezone.now()
+    consent(structure, needs=["admin"], months=6)
+    out = StringIO()
+    with time_machine.travel(start + dt.timedelta(days=200)):
+        call_command("finder_expire_consents", stdout=out)
+    assert out.getvalue().strip() == "1 consent(s) expired."
