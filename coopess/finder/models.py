@@ -91,6 +91,13 @@ class FinderProfile(models.Model):
     stage_label = models.CharField("stade de maturité (intitulé)", max_length=200, blank=True)
     forms = models.JSONField("formes envisagées", default=list, blank=True)
     pitch = models.TextField("présentation", max_length=1000, blank=True)
+    # Derived from the shown values above, for the search in SQL (see services.sql_score)
+    needs_mask = models.PositiveIntegerField(default=0)
+    resources_mask = models.PositiveIntegerField(default=0)
+    forms_mask = models.PositiveIntegerField(default=0)
+    region = models.CharField(max_length=3, blank=True)
+    naf_division = models.CharField(max_length=2, blank=True)
+    sort_name = models.CharField(max_length=250, blank=True)
     updated_at = models.DateTimeField("mis à jour le", auto_now=True)
 
     objects = FinderProfileQuerySet.as_manager()
@@ -102,6 +109,7 @@ class FinderProfile(models.Model):
         indexes = [
             models.Index(fields=["audience", "expires_at"], name="finder_active_idx"),
             models.Index(fields=["operator", "expires_at"], name="finder_operator_idx"),
+            models.Index(fields=["departement", "audience"], name="finder_departement_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -120,6 +128,19 @@ class FinderProfile(models.Model):
 
     def shows(self, item: str) -> bool:
         return item in self.shown
+
+    def derive(self) -> None:
+        """Fill the search columns from the shown values (called by every service that
+        writes a profile)."""
+        from coopess.finder import scoring
+        from coopess.structures.geography import region_of_departement
+
+        self.needs_mask = scoring.domain_mask(self.needs)
+        self.resources_mask = scoring.domain_mask(self.resources)
+        self.forms_mask = scoring.form_mask(self.forms)
+        self.region = region_of_departement(self.departement) or "" if self.departement else ""
+        self.naf_division = scoring.naf_division(self.naf_code)
+        self.sort_name = scoring.fold(self.name)[:250]
 
 
 class ConsentAction(models.TextChoices):

@@ -94,6 +94,40 @@ class Match:
     reasons: tuple[str, ...] = field(default=())
 
 
+DOMAIN_BITS = {code: 1 << index for index, code in enumerate(SharingDomain.values)}
+FORM_BITS = {
+    code: 1 << index
+    for index, code in enumerate(CooperationForm.values)
+    if code != CooperationForm.NOT_DECIDED
+}
+
+
+def domain_mask(domains: Iterable[str]) -> int:
+    """The domains as one integer, a bit per domain (for the search in SQL)."""
+    return sum(DOMAIN_BITS[d] for d in set(domains) if d in DOMAIN_BITS)
+
+
+def form_mask(forms: Iterable[str]) -> int:
+    return sum(FORM_BITS[f] for f in set(forms) if f in FORM_BITS)
+
+
+def comparable_bands(band: str) -> list[str]:
+    """The staff bands « comparable » to ``band`` (itself and its neighbours)."""
+    if band not in _BAND_RANK:
+        return []
+    rank = _BAND_RANK[band]
+    return STAFF_BAND_ORDER[max(0, rank - 1) : rank + 2]
+
+
+def fold(text: str) -> str:
+    """The sort key of a name: case and accents folded."""
+    return _fold(text)
+
+
+def naf_division(naf_code: str) -> str:
+    return _division(naf_code)
+
+
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -12,8 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models.functions import Collate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ from coopess.finder.models import (
 )
 from coopess.notifications.models import NotificationKind
 from coopess.notifications.services import notify
+from coopess.structures.geography import region_of_departement
 from coopess.structures.nomenclatures import staff_bands
 
 
@@ -183,13 +185,13 @@ def consent_save(
     profile = FinderProfile.objects.filter(structure=structure).select_for_update().first()
     action = ConsentAction.GRANTED
     if profile is None:
-        profile = FinderProfile.objects.create(structure=structure, **values)
-    else:
-        if profile.is_active(at=now):
-            action = ConsentAction.UPDATED
-        for name, value in values.items():
-            setattr(profile, name, value)
-        profile.save()
+        profile = FinderProfile(structure=structure, **values)
+    elif profile.is_active(at=now):
+        action = ConsentAction.UPDATED
+    for name, value in values.items():
+        setattr(profile, name, value)
+    profile.derive()
+    profile.save()
     ConsentEvent.objects.create(
         profile=profile, action=action, by=by, at=now, details=_details(profile)
     )
@@ -213,6 +215,7 @@ EMPTY = {
 def _empty(profile: FinderProfile) -> None:
     for name, value in EMPTY.items():
         setattr(profile, name, value)
+    profile.derive()
 
 
 @transaction.atomic
@@ -256,20 +259,6 @@ def consents_expire(*, now: dt.datetime | None = None) -> int:
 
 # --- Search ----------------------------------------------------------------------------------
 
-#: the columns the search reads (never the structure's own, confidential data)
-SEARCH_FIELDS = (
-    "pk",
-    "name",
-    "needs",
-    "resources",
-    "naf_code",
-    "departement",
-    "staff_band",
-    "stage_code",
-    "stage_label",
-    "forms",
-)
-
 
 def to_scoring(profile: FinderProfile) -> scoring.FinderProfile:
     return scoring.FinderProfile(
@@ -286,20 +275,54 @@ def to_scoring(profile: FinderProfile) -> scoring.FinderProfile:
     )
 
 
-def _from_row(row: tuple) -> scoring.FinderProfile:
-    pk, name, needs, resources, naf, departement, band, stage, stage_label, forms = row
-    return scoring.FinderProfile(
-        key=pk,
-        name=name,
-        needs=frozenset(needs),
-        resources=frozenset(resources),
-        naf_code=naf,
-        departements=frozenset([departement] if departement else []),
-        staff_band=band,
-        stage=stage,
-        stage_label=stage_label,
-        forms=frozenset(forms),
+def _bit(field: str, bit: int, points: int = 1):
+    """``points`` when the bit is set in the column, else 0 (integer arithmetic, portable)."""
+    return ExpressionWrapper(
+        F(field).bitand(bit) / Value(bit) * Value(points), output_field=IntegerField()
     )
+
+
+def sql_score(seeker: scoring.FinderProfile):
+    """:func:`coopess.finder.scoring.score` of every row for ``seeker``, as one SQL expression
+    (same points; a test checks that both rank alike)."""
+    terms = [Value(0)]
+    for domain, bit in scoring.DOMAIN_BITS.items():
+        if domain in seeker.needs:
+            terms.append(_bit("resources_mask", bit, scoring.POINTS_COMPLEMENTARITY))
+            terms.append(_bit("needs_mask", bit, scoring.POINTS_SHARED_NEED))
+        if domain in seeker.resources:
+            terms.append(_bit("needs_mask", bit, scoring.POINTS_COMPLEMENTARITY))
+    if seeker.departements:
+        regions = [r for r in (region_of_departement(d) for d in seeker.departements) if r]
+        terms.append(
+            Case(
+                When(departement__in=seeker.departements, then=scoring.POINTS_SAME_DEPARTEMENT),
+                When(region__in=regions, then=scoring.POINTS_SAME_REGION),
+                default=0,
+            )
+        )
+    division = scoring.naf_division(seeker.naf_code)
+    if division:
+        terms.append(Case(When(naf_division=division, then=scoring.POINTS_SAME_SECTOR), default=0))
+    bands = scoring.comparable_bands(seeker.staff_band)
+    if bands:
+        terms.append(
+            Case(When(staff_band__in=bands, then=scoring.POINTS_COMPARABLE_SIZE), default=0)
+        )
+    if seeker.stage:
+        terms.append(Case(When(stage_code=seeker.stage, then=scoring.POINTS_SAME_STAGE), default=0))
+    for form in seeker.forms:
+        if form in scoring.FORM_BITS:
+            terms.append(_bit("forms_mask", scoring.FORM_BITS[form], scoring.POINTS_COMMON_FORM))
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return ExpressionWrapper(total, output_field=IntegerField())
+
+
+def _binary(field: str):
+    """Order by code points on every database (PostgreSQL's locale collations would not)."""
+    return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
 
 
 @dataclass(frozen=True)
@@ -314,24 +337,52 @@ def ranked(
     *,
     departement: str = "",
     domain: str = "",
-    limit: int = 30,
+    limit: int = 20,
 ) -> list[Result]:
-    """The ``limit`` best ``candidates`` (a queryset of profiles) for ``seeker``: two queries
-    whatever the number of candidates (their scoring columns, then the shown profiles)."""
+    """The ``limit`` best ``candidates`` (a queryset of profiles) for ``seeker``, ranked in the
+    database with :func:`sql_score` (one query whatever their number), the reasons written by
+    :mod:`coopess.finder.scoring` for the kept ones only."""
+    me = to_scoring(seeker)
+    needs, resources = scoring.domain_mask(me.needs), scoring.domain_mask(me.resources)
     queryset = candidates.exclude(pk=seeker.pk).exclude(structure_id=seeker.structure_id)
     if departement:
         queryset = queryset.filter(departement=departement)
-    rows = queryset.values_list(*SEARCH_FIELDS)
-    pool = (_from_row(row) for row in rows.iterator(chunk_size=2000))
-    if domain:
-        pool = (p for p in pool if domain in p.needs or domain in p.resources)
-    matches = scoring.rank(to_scoring(seeker), pool, limit=limit)
-    profiles = FinderProfile.objects.in_bulk([m.candidate.key for m in matches])
-    return [Result(profile=profiles[m.candidate.key], match=m) for m in matches]
+    queryset = queryset.annotate(
+        finder_synergy=ExpressionWrapper(
+            F("needs_mask").bitand(needs | resources) + F("resources_mask").bitand(needs),
+            output_field=IntegerField(),
+        )
+    ).filter(finder_synergy__gt=0)
+    if domain in scoring.DOMAIN_BITS:
+        bit = scoring.DOMAIN_BITS[domain]
+        queryset = queryset.annotate(
+            finder_domain=ExpressionWrapper(
+                F("needs_mask").bitor(F("resources_mask")).bitand(bit), output_field=IntegerField()
+            )
+        ).filter(finder_domain__gt=0)
+    rows = list(
+        queryset.annotate(finder_score=sql_score(me)).order_by(
+            "-finder_score", _binary("sort_name"), "pk"
+        )[:limit]
+    )
+    results = []
+    for profile in rows:
+        candidate = to_scoring(profile)
+        results.append(
+            Result(
+                profile=profile,
+                match=scoring.Match(
+                    candidate=candidate,
+                    score=profile.finder_score,
+                    reasons=scoring.reasons(me, candidate),
+                ),
+            )
+        )
+    return results
 
 
 def search(
-    *, seeker: FinderProfile, departement: str = "", domain: str = "", limit: int = 30
+    *, seeker: FinderProfile, departement: str = "", domain: str = "", limit: int = 20
 ) -> list[Result]:
     """A representative's search: among the structures findable by other structures."""
     if not seeker.is_active() or seeker.audience != Audience.EVERYONE:

@@ -296,7 +296,7 @@ def joint_application(request, request_id: int):
 
 # --- Officer ---------------------------------------------------------------------------------
 
-SUGGESTION_POOL = 500  # pairwise suggestions over at most this many profiles
+SUGGESTION_POOL = 150  # pairwise suggestions (in Python) over at most this many profiles
 
 
 @require_GET
