@@ -130,3 +130,17 @@ def test_expiry_command(call):
     with time_machine.travel(start + dt.timedelta(days=200)):
         call_command("finder_expire_consents", stdout=out)
     assert out.getvalue().strip() == "1 consent(s) expired."
+
+
+def test_registered_and_in_the_personal_data_download(client, call):
+    from django.urls import reverse
+
+    from coopess.privacy.registry import sources
+    from tests.conftest import sign_in
+
+    assert "recherche de partenaires" in [s.name for s in sources()]
+    structure = applicant_structure(call, "A")
+    consent(structure, needs=["admin"], pitch="Texte à retrouver")
+    sign_in(client, representative(structure))
+    response = client.get(reverse("privacy:download_json"))
+    assert "Texte à retrouver" in response.content.decode()
