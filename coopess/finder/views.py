@@ -314,9 +314,7 @@ def officer(request):
     results = []
     chosen = request.GET.get("profil", "")
     if chosen.isdigit():
-        selected = next((p for p in profiles if p.pk == int(chosen)), None)
-        if selected is None:
-            raise Http404
+        selected = get_object_or_404(visible, pk=int(chosen))
         results = services.ranked(selected, visible, limit=20)
     pairs = []
     if selected is None:
