@@ -91,6 +91,9 @@ class FinderProfile(models.Model):
     stage_label = models.CharField("stade de maturité (intitulé)", max_length=200, blank=True)
     forms = models.JSONField("formes envisagées", default=list, blank=True)
     pitch = models.TextField("présentation", max_length=1000, blank=True)
+    # The structure's identity across calls (never shown): one active profile per SIRET, and
+    # a structure never finds itself through another of its applications
+    siret = models.CharField(max_length=14, blank=True, db_index=True)
     # Derived from the shown values above, for the search in SQL (see services.sql_score)
     needs_mask = models.PositiveIntegerField(default=0)
     resources_mask = models.PositiveIntegerField(default=0)

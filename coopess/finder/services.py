@@ -182,6 +182,7 @@ def consent_save(
         withdrawn_at=None,
         operator_id=structure.application.call.operator_id,
     )
+    values["siret"] = structure.siret
     profile = FinderProfile.objects.filter(structure=structure).select_for_update().first()
     action = ConsentAction.GRANTED
     if profile is None:
@@ -195,6 +196,23 @@ def consent_save(
     ConsentEvent.objects.create(
         profile=profile, action=action, by=by, at=now, details=_details(profile)
     )
+    if structure.siret:
+        # the same structure through another of its applications: this consent replaces it
+        for older in (
+            FinderProfile.objects.active(at=now)
+            .filter(siret=structure.siret)
+            .exclude(pk=profile.pk)
+        ):
+            older.withdrawn_at = now
+            _empty(older)
+            older.save()
+            ConsentEvent.objects.create(
+                profile=older,
+                action=ConsentAction.WITHDRAWN,
+                by=by,
+                at=now,
+                comment="Remplacé par l'accord donné depuis une autre candidature.",
+            )
     return profile
 
 
@@ -345,6 +363,8 @@ def ranked(
     me = to_scoring(seeker)
     needs, resources = scoring.domain_mask(me.needs), scoring.domain_mask(me.resources)
     queryset = candidates.exclude(pk=seeker.pk).exclude(structure_id=seeker.structure_id)
+    if seeker.siret:
+        queryset = queryset.exclude(siret=seeker.siret)
     if departement:
         queryset = queryset.filter(departement=departement)
     queryset = queryset.annotate(

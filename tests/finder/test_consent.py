@@ -144,3 +144,18 @@ def test_registered_and_in_the_personal_data_download(client, call):
     sign_in(client, representative(structure))
     response = client.get(reverse("privacy:download_json"))
     assert "Texte à retrouver" in response.content.decode()
+
+
+def test_one_active_profile_per_siret_and_never_oneself(call):
+    from coopess.applications.models import ApplicationStructure
+
+    first = applicant_structure(call, "Même structure (2023)")
+    second = applicant_structure(call, "Même structure", user=representative(first))
+    ApplicationStructure.objects.filter(pk__in=[first.pk, second.pk]).update(siret="12345678900011")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    old = consent(first, resources=["admin"])
+    new = consent(second, needs=["admin"])
+    old.refresh_from_db()
+    assert old.withdrawn_at is not None and old.events.last().comment
+    assert services.search(seeker=new) == []
