@@ -460,7 +460,9 @@ def contact_request(
     )
     if target is None:
         raise FinderError("Cette structure n'est plus visible dans la recherche.")
-    if target.structure_id == seeker.structure_id:
+    if target.structure_id == seeker.structure_id or (
+        seeker.siret and target.siret == seeker.siret
+    ):
         raise FinderError("Vous ne pouvez pas demander une mise en relation avec vous-même.")
     if ContactRequest.objects.filter(
         Q(from_structure=seeker.structure_id, to_structure=target.structure_id)

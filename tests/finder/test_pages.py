@@ -140,3 +140,24 @@ def test_officer_suggestions_and_introduction(client, call, django_assert_max_nu
     assert ContactRequest.objects.get().introduced_by == officer
     counts = client.get(reverse("finder:counts")).content.decode()
     assert "Mises en relation proposées par le DLA</th><td>1</td>" in counts
+
+
+def test_home_lists_structures_and_requests_in_constant_queries(
+    client, call, django_assert_max_num_queries
+):
+
+    user = make_user(Role.APPLICANT)
+    structures = [applicant_structure(call, f"Structure {i}", user=user) for i in range(6)]
+    for structure in structures[:3]:
+        consent(structure, needs=["admin"])
+    other = consent(applicant_structure(call, "Autre"), resources=["admin"])
+    from coopess.finder import services
+
+    services.contact_request(seeker=structures[0].finder_profile, target=other, by=user)
+    sign_in(client, user)
+    client.get(reverse("finder:home"))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("finder:home"))
+    content = response.content.decode()
+    assert "Structure 5" in content and "Non visible (aucun accord donné)" in content
+    assert "Structure 0 et Autre" in content
