@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "coopess.diagnostic",
     "coopess.reporting",
     "coopess.support",
+    "coopess.finder",
     "coopess.followups",
     "coopess.privacy",
     "coopess.notifications",

@@ -198,6 +198,19 @@ MATRIX: dict[str, dict] = {
     "notifications:feed_regenerate": POST_ONLY,
     "notifications:feed_revoke": POST_ONLY,
     "notifications:email_mode": POST_ONLY,
+    # partner finder: the matrix users represent none of the structures; the officer works for
+    # another DLA; counts for officers and funders only
+    "finder:home": SIGNED_IN,
+    "finder:consent": STRANGER,
+    "finder:withdraw": POST_ONLY,
+    "finder:search": STRANGER,
+    "finder:contact": STRANGER,
+    "finder:request": STRANGER,
+    "finder:request_answer": POST_ONLY,
+    "finder:joint_application": STRANGER,
+    "finder:officer": every(404, anonymous=LOGIN, officer=200),
+    "finder:introduce": POST_ONLY,
+    "finder:counts": every(404, anonymous=LOGIN, officer=200, funder=200),
     # allauth
     "account_login": SIGNED_OUT_ONLY,
     "account_signup": SIGNED_OUT_ONLY,
@@ -236,6 +249,9 @@ MATRIX: dict[str, dict] = {
     "admin:privacy_personaldataexportlog_add": every(REDIRECT, admin=403),
     "admin:privacy_erasurerequest_add": every(REDIRECT, admin=403),
     "admin:privacy_anonymisationrecord_add": every(REDIRECT, admin=403),
+    # consents and contact requests are written by the partner finder's services only
+    "admin:finder_finderprofile_add": every(REDIRECT, admin=403),
+    "admin:finder_contactrequest_add": every(REDIRECT, admin=403),
     "gestion:login": every(403, anonymous=REDIRECT),
     "gestion:logout": every(REDIRECT, officer=405),
     "gestion:autocomplete": every(REDIRECT, officer=403),
@@ -302,6 +318,7 @@ def context(db):
     from coopess.applications import services
     from tests.applications.helpers import complete_application
     from tests.diagnostic.helpers import make_cohort
+    from tests.finder.helpers import matrix_ids as finder_matrix_ids
     from tests.followups.helpers import matrix_ids as followup_matrix_ids
     from tests.support.helpers import matrix_ids as support_matrix_ids
 
@@ -323,6 +340,7 @@ def context(db):
             "feed_token": "inconnu" * 8,
             "notification_id": 1,
             **followup_matrix_ids(cohort),
+            **finder_matrix_ids(application.call),
         },
         "application": application,
         "token": partner.invitation_token,

@@ -955,7 +955,57 @@ def family_privacy(client, capture) -> list[Page]:
     ]
 
 
+def family_finder(client, capture) -> list[Page]:
+    """A partner-finder presentation, a contact request's message and a structure's name, on
+    the search, contact, request and officer pages."""
+    from coopess.accounts.models import Role
+    from coopess.applications.models import ApplicationStructure
+    from coopess.finder.models import ContactRequest
+    from tests.applications.helpers import open_call
+    from tests.factories import add_totp, make_user
+    from tests.finder.helpers import applicant_structure, consent, representative
+
+    call = open_call()
+    seeker = applicant_structure(call, "Cherche")
+    target = applicant_structure(call, "Propose")
+    ApplicationStructure.objects.filter(pk=target.pk).update(name=SHORT)
+    target.refresh_from_db()
+    asker, answerer = representative(seeker), representative(target)
+    consent(seeker, needs=["admin"])
+    posted(
+        client,
+        answerer,
+        reverse("finder:consent", args=[target.pk]),
+        {
+            "audience": "everyone",
+            "shown": ["domains", "pitch"],
+            "resources": ["admin"],
+            "pitch": LONG,
+            "duration_months": "12",
+        },
+    )
+    profile = target.finder_profile
+    posted(
+        client,
+        asker,
+        reverse("finder:contact", args=[seeker.pk, profile.pk]),
+        {"message": LONG},
+    )
+    request = ContactRequest.objects.get()
+    officer = make_user(Role.OFFICER, organisation=call.operator)
+    add_totp(officer)
+    return [
+        Page(asker, reverse("finder:search", args=[seeker.pk])),
+        Page(asker, reverse("finder:contact", args=[seeker.pk, profile.pk])),
+        Page(answerer, reverse("finder:request", args=[request.pk])),
+        Page(answerer, reverse("finder:home"), expected=[FRENCH]),
+        Page(officer, reverse("finder:officer")),
+        Page(officer, reverse("finder:officer") + f"?profil={seeker.finder_profile.pk}"),
+    ]
+
+
 FAMILIES = {
+    "finder": family_finder,
     "applications": family_applications,
     "selection": family_selection,
     "selfdiag": family_selfdiag,

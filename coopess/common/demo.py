@@ -24,6 +24,7 @@ from coopess.common.demo_calendar import (
     working_days,
 )
 from coopess.diagnostic.demo import demo_diagnostic
+from coopess.finder.demo import demo_finder
 from coopess.followups.demo import demo_followups
 from coopess.privacy.demo import demo_privacy
 from coopess.support.demo import demo_support
@@ -160,6 +161,7 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
     demo_support(seed_call)
     demo_followups(seed_call)
     demo_privacy()
+    demo_finder()
     return ACCOUNTS
 
 
