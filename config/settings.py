@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "coopess.followups",
     "coopess.privacy",
     "coopess.notifications",
+    "coopess.api",
 ]
 
 MIDDLEWARE = [
