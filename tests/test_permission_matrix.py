@@ -198,6 +198,27 @@ MATRIX: dict[str, dict] = {
     "notifications:feed_regenerate": POST_ONLY,
     "notifications:feed_revoke": POST_ONLY,
     "notifications:email_mode": POST_ONLY,
+    # API (coopess/api): a bearer token, never the session; without one, 401 (problem+json)
+    # except the published calls and the schema; another DLA's object or none: 404
+    "api:api-root": every(404),
+    "api:openapi-json": PUBLIC,
+    "api:list_calls": PUBLIC,
+    "api:get_call": NOT_FOUND,
+    "api:list_applications": every(401),
+    "api:get_application": every(401),
+    "api:list_cohorts": every(401),
+    "api:get_cohort": every(401),
+    "api:list_followups": every(401),
+    "api:get_indicators": every(401),
+    "api_documentation": PUBLIC,
+    # the officers' page « API et webhooks » (the matrix officer works for another DLA)
+    "api_admin:home": every(404, anonymous=LOGIN, officer=200),
+    "api_admin:token_new": every(404, anonymous=LOGIN, officer=200),
+    "api_admin:token_revoke": POST_ONLY,
+    "api_admin:endpoint_new": every(404, anonymous=LOGIN, officer=200),
+    "api_admin:endpoint_detail": STRANGER,
+    "api_admin:endpoint_rotate": POST_ONLY,
+    "api_admin:endpoint_delete": POST_ONLY,
     # allauth
     "account_login": SIGNED_OUT_ONLY,
     "account_signup": SIGNED_OUT_ONLY,
@@ -236,6 +257,8 @@ MATRIX: dict[str, dict] = {
     "admin:privacy_personaldataexportlog_add": every(REDIRECT, admin=403),
     "admin:privacy_erasurerequest_add": every(REDIRECT, admin=403),
     "admin:privacy_anonymisationrecord_add": every(REDIRECT, admin=403),
+    # webhook deliveries are written by the outbox only
+    "admin:api_webhookdelivery_add": every(REDIRECT, admin=403),
     "gestion:login": every(403, anonymous=REDIRECT),
     "gestion:logout": every(REDIRECT, officer=405),
     "gestion:autocomplete": every(REDIRECT, officer=403),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 
 from coopess.api import services
 from coopess.api.models import ApiToken, WebhookDelivery, WebhookEndpoint
@@ -45,6 +46,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["name", "operator", "url", "is_active"]
     list_filter = ["operator", "is_active"]
     exclude = ["secret", "previous_secret", "previous_secret_expires_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         if not obj.secret:
