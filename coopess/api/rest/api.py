@@ -27,6 +27,9 @@ web, les outils de compte rendu de ses financeurs.
 
 
 class CoopessApi(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        return operation.view_func.__name__
+
     def create_response(self, request, data, *, status=None, temporal_response=None):
         response = super().create_response(
             request, data, status=status, temporal_response=temporal_response
