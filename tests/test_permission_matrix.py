@@ -211,6 +211,7 @@ MATRIX: dict[str, dict] = {
     "api:list_followups": every(401),
     "api:get_indicators": every(401),
     "api_documentation": PUBLIC,
+    "api_demo_receiver": NOT_FOUND,  # demo only
     # the officers' page « API et webhooks » (the matrix officer works for another DLA)
     "api_admin:home": every(404, anonymous=LOGIN, officer=200),
     "api_admin:token_new": every(404, anonymous=LOGIN, officer=200),

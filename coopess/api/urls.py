@@ -36,6 +36,7 @@ officer_patterns = (
 
 urlpatterns = [
     path("api/v1/documentation/", views.documentation, name="api_documentation"),
+    path("api/demo/recepteur/", views.demo_receiver, name="api_demo_receiver"),
     path("api/v1/", (api_patterns, api_app_name, api_namespace)),
     path("espace/api/", include(officer_patterns)),
 ]

@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coopess.accounts.models import Organisation, OrganisationKind
@@ -215,3 +217,44 @@ def documentation(request):
         "schema_url": reverse("api:openapi-json"),
     }
     return render(request, "api/documentation.html", context)
+
+
+# --- The demo receiver -------------------------------------------------------------------------
+
+DEMO_RECEIVED_KEY = "api:demo:received"
+
+
+@login_not_required
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def demo_receiver(request):
+    """Demo only: receives the demo endpoint's webhooks, checks their signature, lists the last
+    twenty (their content holds identifiers and statuses only)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from coopess.api.webhooks import verify_signature
+
+    if not settings.COOPESS_DEMO:
+        raise Http404
+    received = cache.get(DEMO_RECEIVED_KEY) or []
+    if request.method == "POST":
+        path = reverse("api_demo_receiver")
+        secrets = [
+            s
+            for e in WebhookEndpoint.objects.filter(url__endswith=path)
+            for s in (e.secret, e.previous_secret)
+        ]
+        valid = verify_signature(secrets=secrets, headers=request.headers, body=request.body)
+        received.insert(
+            0,
+            {
+                "at": timezone.now(),
+                "id": request.headers.get("webhook-id", ""),
+                "valid": valid,
+                "body": request.body.decode("utf-8", "replace")[:2000],
+            },
+        )
+        cache.set(DEMO_RECEIVED_KEY, received[:20], 7 * 24 * 3600)
+        return HttpResponse(status=204 if valid else 400)
+    return render(request, "api/demo_receiver.html", {"received": received})

@@ -253,3 +253,25 @@ def retry_due_webhooks(*, limit: int = 500) -> list[str]:
     for delivery_id in ids:
         enqueue(delivery_id)
     return ids
+
+
+# --- Receiving (the demo receiver; an example for the DLA's own systems) -----------------------
+
+TOLERANCE = dt.timedelta(minutes=5)
+
+
+def verify_signature(*, secrets: list[str], headers, body: bytes, now=None) -> bool:
+    """True if one of the ``v1`` signatures matches one of ``secrets`` and the timestamp is
+    within five minutes of now (an older message is a replay)."""
+    msg_id = headers.get("webhook-id", "")
+    timestamp = headers.get("webhook-timestamp", "")
+    if not msg_id or not timestamp.isdigit():
+        return False
+    now = now or timezone.now()
+    if abs(now.timestamp() - int(timestamp)) > TOLERANCE.total_seconds():
+        return False
+    expected = {
+        sign(secret=s, msg_id=msg_id, timestamp=int(timestamp), body=body) for s in secrets if s
+    }
+    given = headers.get("webhook-signature", "").split(" ")
+    return any(hmac.compare_digest(g, e) for g in given for e in expected)
