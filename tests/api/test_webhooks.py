@@ -245,3 +245,19 @@ def test_application_submitted_is_emitted(db):
     delivery = endpoint.deliveries.get()
     assert delivery.payload["data"]["application"] == str(application.public_id)
     assert delivery.payload["data"]["complements"] is False
+
+
+def test_synthesis_validated_is_emitted(setup):
+    from coopess.api import events
+    from coopess.diagnostic.models import SynthesisVersion
+
+    endpoint_for(setup.call.operator, events=[Event.SYNTHESIS_VALIDATED])
+    version = SynthesisVersion.objects.create(
+        cohort=setup.cohort, number=2, status="circulating", created_by=setup.officer,
+        validated_at=timezone.now(),
+    )  # fmt: skip
+    events.synthesis_validated(version)
+    events.synthesis_validated(version)  # once
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.payload["data"]["version"] == 2
+    assert delivery.key == f"synthesis.validated:{setup.cohort.public_id}:v2"
