@@ -10,8 +10,9 @@
    marks it delivered; otherwise the next attempt waits longer (30 s, 2 min, 10 min, 30 min,
    1 h, 2 h, then every 4 h) until 24 hours after the event, when it is marked failed — shown to
    the officer with the last response.
-3. ``retry_due_webhooks`` (``manage.py deliver_webhooks``, every minute from cron or systemd)
-   enqueues every delivery due again, and those whose enqueue a crash lost.
+3. a failed attempt enqueues the next one for its moment (the database task backend defers);
+   ``retry_due_webhooks`` (``manage.py deliver_webhooks``, every few minutes from cron or
+   systemd) enqueues every delivery due and not delivered, whose enqueue a crash lost.
 
 The signature follows the Standard Webhooks specification: headers ``webhook-id``,
 ``webhook-timestamp`` (Unix seconds) and ``webhook-signature`` = ``v1,<base64 HMAC-SHA256 of
@@ -164,11 +165,18 @@ def emit(*, event: str, operator_id: int, key: str, data: dict) -> list[WebhookD
     return deliveries
 
 
-def enqueue(delivery_id: str) -> None:
+def enqueue(delivery_id: str, *, run_after: dt.datetime | None = None) -> None:
+    """Give one delivery to the worker; ``run_after`` (a retry's moment) when the task backend
+    can defer (the database backend can), else the retry command enqueues it when due."""
     from coopess.api.tasks import deliver_webhook
 
+    task = deliver_webhook
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return
+        task = task.using(run_after=run_after)
     try:
-        deliver_webhook.enqueue(delivery_id)
+        task.enqueue(delivery_id)
     except Exception:  # the retry command picks it up
         logger.exception("Could not enqueue webhook delivery %s", delivery_id)
 
@@ -237,6 +245,9 @@ def deliver(delivery_id: str, *, client: httpx.Client | None = None) -> str:
         elif delivery.next_attempt_at > delivery.created_at + RETRY_FOR:
             delivery.status = Status.FAILED
         delivery.save(update_fields=["last_status_code", "last_response", "status", "delivered_at"])
+        if delivery.status == Status.QUEUED:
+            retry_at = delivery.next_attempt_at
+            transaction.on_commit(lambda: enqueue(delivery_id, run_after=retry_at))
     return delivery.status
 
 

@@ -128,6 +128,9 @@ def test_documentation_page_is_french_and_public(client):
 def test_dashboard_links_the_page_and_privacy_export_lists_tokens(officer_client, setup, token):
     from coopess.api.privacy import tokens_of
 
-    assert reverse("api_admin:home") in officer_client.get(reverse("accounts:dashboard")).content.decode()
+    assert (
+        reverse("api_admin:home")
+        in officer_client.get(reverse("accounts:dashboard")).content.decode()
+    )
     data = tokens_of(setup.officer)
     assert data["Jetons d'API créés"][0]["nom"] == token[0].name

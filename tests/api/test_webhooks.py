@@ -261,3 +261,23 @@ def test_synthesis_validated_is_emitted(setup):
     delivery = WebhookDelivery.objects.get()
     assert delivery.payload["data"]["version"] == 2
     assert delivery.key == f"synthesis.validated:{setup.cohort.public_id}:v2"
+
+
+def test_a_failed_attempt_defers_the_next_with_the_database_backend(
+    setup, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    endpoint_for(setup.call.operator)
+    emit(event=Event.SESSION_HELD, operator_id=setup.call.operator_id, key="s", data={})
+    delivery = WebhookDelivery.objects.get()
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    with respx.mock() as router, django_capture_on_commit_callbacks(execute=True):
+        router.post(URL).respond(500)
+        deliver(str(delivery.pk))
+    delivery.refresh_from_db()
+    row = DBTaskResult.objects.get()
+    assert row.run_after == delivery.next_attempt_at
+    assert row.args_kwargs["args"] == [str(delivery.pk)]
