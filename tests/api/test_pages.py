@@ -134,3 +134,29 @@ def test_dashboard_links_the_page_and_privacy_export_lists_tokens(officer_client
     )
     data = tokens_of(setup.officer)
     assert data["Jetons d'API créés"][0]["nom"] == token[0].name
+
+
+def test_an_administrator_creates_a_token_in_the_admin(client, setup):
+    from coopess.accounts.models import Role
+    from tests.factories import add_totp
+
+    admin = make_user(Role.ADMIN)
+    add_totp(admin)
+    sign_in(client, admin)
+    response = client.post(
+        reverse("admin:api_apitoken_add"),
+        {
+            "operator": setup.call.operator.pk,
+            "name": "Site web",
+            "scopes": '["calls"]',
+            "expires_at_0": "31/12/2030",
+            "expires_at_1": "12:00:00",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    token = ApiToken.objects.get()
+    assert token.name == "Site web" and token.created_by == admin and token.scopes == ["calls"]
+    text = response.content.decode()
+    clear = text.split("il ne sera plus affiché) : ")[1].split("<")[0].strip()
+    assert hash_token(clear) == token.token_hash
