@@ -48,8 +48,9 @@ def page(
     queryset = queryset.order_by(order, "public_id")
     if cursor:
         moment, public_id = decode_cursor(cursor)
-        queryset = queryset.filter(
-            Q(**{f"{order}__gt": moment}) | Q(**{order: moment, "public_id__gt": public_id})
+        # a range on the index's first column, not an OR that would defeat it
+        queryset = queryset.filter(**{f"{order}__gte": moment}).exclude(
+            Q(**{order: moment, "public_id__lte": public_id})
         )
     rows = list(queryset[: limit + 1])
     next_cursor = None
