@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import ExpressionWrapper, F, IntegerField, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -111,9 +112,23 @@ def get_call(request, public_id: uuid.UUID):
 # --- Applications ---------------------------------------------------------------------------
 
 
+def _in_calls(queryset: QuerySet[Application], call_ids: list[int]) -> QuerySet[Application]:
+    """``call_id IN (…)``, the DLA's calls written as literals. On SQLite (no statistics) the
+    planner would read every application of these calls through the call index and sort them
+    all for a page; ``call_id + 0`` leaves it the cursor index instead, read in order and
+    stopped after one page (10 ms instead of 400 at 100,000 applications). PostgreSQL weighs
+    both with its statistics and gets the plain condition."""
+    if connection.vendor == "sqlite":
+        return queryset.alias(
+            api_call=ExpressionWrapper(F("call_id") + 0, output_field=IntegerField())
+        ).filter(api_call__in=call_ids)
+    return queryset.filter(call_id__in=call_ids)
+
+
 def _applications(token: ApiToken) -> QuerySet[Application]:
+    call_ids = list(Call.objects.filter(operator_id=token.operator_id).values_list("pk", flat=True))
     return (
-        Application.objects.filter(call__operator_id=token.operator_id)
+        _in_calls(Application.objects.all(), call_ids)
         .exclude(status=ApplicationStatus.DRAFT)
         .select_related("call", "maturity_stage", "cohort_membership__cohort")
         .prefetch_related(
