@@ -58,6 +58,13 @@ COOPESS_SITE_NAME = env.str("COOPESS_SITE_NAME", default="CoopESS")
 COOPESS_BASE_URL = env.str("COOPESS_BASE_URL", default="http://127.0.0.1:8000")
 # how long the funders' indicators of one scope stay computed (seconds; 0: always recompute)
 COOPESS_REPORT_CACHE_SECONDS = env.int("COOPESS_REPORT_CACHE_SECONDS", default=300)
+# API (coopess/api): requests per window and token; hosts webhooks may reach although they
+# resolve to a private address (the demo receiver on this machine; tests)
+COOPESS_API_RATE = env.int("COOPESS_API_RATE", default=120)
+COOPESS_API_RATE_WINDOW = env.int("COOPESS_API_RATE_WINDOW", default=60)
+COOPESS_WEBHOOK_ALLOWED_HOSTS = env.list(
+    "COOPESS_WEBHOOK_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if COOPESS_DEMO else []
+)
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
@@ -87,6 +94,7 @@ INSTALLED_APPS = [
     "coopess.followups",
     "coopess.privacy",
     "coopess.notifications",
+    "coopess.api",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("coopess.followups.urls")),
     path("", include("coopess.reporting.urls")),
     path("", include("coopess.notifications.urls")),
+    path("", include("coopess.api.urls")),
     path("compte/", include("allauth.urls")),
     path("gestion/", officer_site.urls),
     path("administration/", admin.site.urls),

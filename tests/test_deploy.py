@@ -102,6 +102,7 @@ def test_recovery_runs_every_five_minutes():
     assert re.findall(r"^ExecStart=\S+ manage\.py (\w+)", service, re.M) == [
         "recover_tasks",
         "requeue_emails",
+        "deliver_webhooks",
     ]
     timer = (SYSTEMD / "coopess-recover.timer").read_text()
     assert "OnCalendar=*-*-* *:00/5:00" in timer.splitlines()

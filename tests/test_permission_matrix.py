@@ -211,6 +211,28 @@ MATRIX: dict[str, dict] = {
     "finder:officer": every(404, anonymous=LOGIN, officer=200),
     "finder:introduce": POST_ONLY,
     "finder:counts": every(404, anonymous=LOGIN, officer=200, funder=200),
+    # API (coopess/api): a bearer token, never the session; without one, 401 (problem+json)
+    # except the published calls and the schema; another DLA's object or none: 404
+    "api:api-root": every(404),
+    "api:openapi-json": PUBLIC,
+    "api:list_calls": PUBLIC,
+    "api:get_call": NOT_FOUND,
+    "api:list_applications": every(401),
+    "api:get_application": every(401),
+    "api:list_cohorts": every(401),
+    "api:get_cohort": every(401),
+    "api:list_followups": every(401),
+    "api:get_indicators": every(401),
+    "api_documentation": PUBLIC,
+    "api_demo_receiver": NOT_FOUND,  # demo only
+    # the officers' page « API et webhooks » (the matrix officer works for another DLA)
+    "api_admin:home": every(404, anonymous=LOGIN, officer=200),
+    "api_admin:token_new": every(404, anonymous=LOGIN, officer=200),
+    "api_admin:token_revoke": POST_ONLY,
+    "api_admin:endpoint_new": every(404, anonymous=LOGIN, officer=200),
+    "api_admin:endpoint_detail": STRANGER,
+    "api_admin:endpoint_rotate": POST_ONLY,
+    "api_admin:endpoint_delete": POST_ONLY,
     # allauth
     "account_login": SIGNED_OUT_ONLY,
     "account_signup": SIGNED_OUT_ONLY,
@@ -252,6 +274,8 @@ MATRIX: dict[str, dict] = {
     # consents and contact requests are written by the partner finder's services only
     "admin:finder_finderprofile_add": every(REDIRECT, admin=403),
     "admin:finder_contactrequest_add": every(REDIRECT, admin=403),
+    # webhook deliveries are written by the outbox only
+    "admin:api_webhookdelivery_add": every(REDIRECT, admin=403),
     "gestion:login": every(403, anonymous=REDIRECT),
     "gestion:logout": every(REDIRECT, officer=405),
     "gestion:autocomplete": every(REDIRECT, officer=403),

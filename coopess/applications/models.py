@@ -141,6 +141,8 @@ class Application(models.Model):
             models.Index(fields=["call", "average_score"]),
             models.Index(fields=["call", "lead_name"]),
             models.Index(fields=["call", "eligibility"]),
+            # the API's cursor (coopess/api): pages in the order of the last change
+            models.Index(fields=["updated_at", "public_id"], name="application_api_cursor_idx"),
             # covering index for the funders' indicators (coopess/reporting): the monthly counts
             # of a call are read from the index alone on PostgreSQL (INCLUDE ignored on SQLite)
             models.Index(
@@ -175,6 +177,10 @@ class ApplicationStructure(models.Model):
     """One structure of an application, as its representatives declared it (the words and the
     order of the national subsidy form, Cerfa n° 12156)."""
 
+    #: the structure's stable identifier outside CoopESS (the API), never its row id
+    public_id = models.UUIDField(
+        "identifiant public", default=uuid.uuid4, unique=True, editable=False
+    )
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="structures", verbose_name="candidature"
     )

@@ -730,6 +730,9 @@ def application_submit(
     from coopess.notifications.hooks import application_submitted
 
     application_submitted(application, first=is_first_submission)
+    from coopess.api import events
+
+    events.application_submitted(application, first=is_first_submission)
     return application
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -96,6 +97,10 @@ class Call(models.Model):
         related_name="calls",
         verbose_name="opérateur DLA",
         limit_choices_to={"kind": OrganisationKind.DLA_OPERATOR},
+    )
+    #: the call's stable identifier outside CoopESS (the API), never its row id
+    public_id = models.UUIDField(
+        "identifiant public", default=uuid.uuid4, unique=True, editable=False
     )
     slug = models.SlugField("adresse courte", max_length=80, unique=True)
     title = models.CharField("titre", max_length=200)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coopess.accounts.models import Organisation, OrganisationKind, Role, RoleAssignment, User
+from coopess.api.demo import demo_api
 from coopess.calls.calendar import PARIS, month_end
 from coopess.calls.models import Call
 from coopess.calls.services import call_create_from_data, load_call_data
@@ -162,6 +163,7 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
     demo_followups(seed_call)
     demo_privacy()
     demo_finder()
+    demo_api(seed_call)
     return ACCOUNTS
 
 

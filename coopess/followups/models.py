@@ -10,6 +10,7 @@ for every item of the cohort's plan that involves the structure.
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.db import models
 from django.db.models import Q
@@ -65,6 +66,10 @@ def new_token() -> str:
 class FollowUp(models.Model):
     """The follow-up of one structure at ``offset_months`` after its cohort's support ended."""
 
+    #: the follow-up's stable identifier outside CoopESS (the API), never its row id
+    public_id = models.UUIDField(
+        "identifiant public", default=uuid.uuid4, unique=True, editable=False
+    )
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="followups")
     structure = models.ForeignKey(
         ApplicationStructure, on_delete=models.CASCADE, related_name="followups"

@@ -334,6 +334,9 @@ def answer_submit(
     followup.save(
         update_fields=["status", "answers", "answered_at", "answered_by", "filled_by_officer"]
     )
+    from coopess.api import events
+
+    events.followup_answered(followup)
     return followup
 
 

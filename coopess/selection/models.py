@@ -7,6 +7,8 @@ scores, the message thread, and the decision with its letter.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -302,6 +304,10 @@ class CohortStatus(models.TextChoices):
 class Cohort(models.Model):
     """The structures a call accompanies together (created by the first « retained » decision)."""
 
+    #: the cohort's stable identifier outside CoopESS (the API), never its row id
+    public_id = models.UUIDField(
+        "identifiant public", default=uuid.uuid4, unique=True, editable=False
+    )
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="cohorts")
     name = models.CharField("nom", max_length=200)
     status = models.CharField(

@@ -489,6 +489,9 @@ def decision_record(
         ),
     )
     application.save()
+    from coopess.api import events
+
+    events.decision_taken(decision)
     return decision
 
 
@@ -797,6 +800,11 @@ def cohort_transition(*, cohort: Cohort, to: str, by: User | None, comment: str 
     CohortTransition.objects.create(
         cohort=cohort, from_status=cohort.status, to_status=to, by=by, comment=comment
     )
+    from_status = cohort.status
     cohort.status = to
     cohort.save(update_fields=["status"])
+    if from_status == CohortStatus.FORMING:
+        from coopess.api import events
+
+        events.cohort_formed(cohort)
     return cohort

@@ -39,6 +39,7 @@ proposed (01/10/2025); B → DLA 53, contacted (15/10/2025); A's lead → the ne
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -348,6 +349,7 @@ def next_edition(dataset: DataSet):
 
     call = Call.objects.get(pk=dataset.call.pk)
     call.pk = None
+    call.public_id = uuid.uuid4()  # a copy is another call (its own public identifier)
     call.slug, call.edition = f"{dataset.call.slug}-suite", "2099"
     call.save()
     return call, Cohort.objects.create(call=call, name="Cohorte de l'autre appel")

@@ -277,6 +277,9 @@ def synthesis_validate(*, version: SynthesisVersion, by: User | None) -> Synthes
         subject=f"[CoopESS] Synthèse validée par toutes les structures — {version.cohort.name}",
         template="diagnostic/synthesis/email_validated.txt",
     )
+    from coopess.api import events
+
+    events.synthesis_validated(version)
     return version
 
 

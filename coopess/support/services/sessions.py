@@ -328,6 +328,9 @@ def session_record(
     session.save(update_fields=["report", "other_attendees", "recorded_by", "held_at", "status"])
     if previous == S.PLANNED:
         _log(session, from_status=previous, to=S.HELD, by=by)
+        from coopess.api import events
+
+        events.session_held(session)
     return session
 
 
