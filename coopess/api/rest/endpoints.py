@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import ExpressionWrapper, F, IntegerField, Prefetch, QuerySet
@@ -56,6 +57,24 @@ def _choice(value: str | None, choices, name: str) -> str | None:
 # --- Calls (public) -------------------------------------------------------------------------
 
 
+def _one(request, queryset: QuerySet, public_id: uuid.UUID, what: str, out: Callable):
+    """The object of ``queryset`` with this public id, written out and logged, or 404."""
+    obj = queryset.filter(public_id=public_id).first()
+    if obj is None:
+        raise not_found()
+    _log(request, what, 1)
+    return out(obj)
+
+
+def _page(
+    request, queryset: QuerySet, what: str, out: Callable, *, order: str, cursor, limit, **filters
+) -> dict:
+    """One cursor page of ``queryset``, written out and logged with the filters asked for."""
+    rows, next_cursor = page(queryset, cursor=cursor, limit=limit, order=order)
+    _log(request, what, len(rows), **filters)
+    return {"items": [out(row) for row in rows], "next_cursor": next_cursor}
+
+
 def _call_out(call: Call, now) -> dict:
     return {
         "id": call.public_id,
@@ -90,10 +109,11 @@ def list_calls(
     calls = Call.objects.published()
     if updated_since:
         calls = calls.filter(updated_at__gte=updated_since)
-    rows, next_cursor = page(calls, cursor=cursor, limit=limit, order="updated_at")
     now = timezone.now()
-    _log(request, "appels", len(rows), updated_since=updated_since)
-    return {"items": [_call_out(c, now) for c in rows], "next_cursor": next_cursor}
+    return _page(
+        request, calls, "appels", lambda c: _call_out(c, now), order="updated_at",
+        cursor=cursor, limit=limit, updated_since=updated_since,
+    )  # fmt: skip
 
 
 @api.get(
@@ -102,11 +122,8 @@ def list_calls(
 )  # fmt: skip
 def get_call(request, public_id: uuid.UUID):
     request.auth = optional_token(request)
-    call = Call.objects.published().filter(public_id=public_id).first()
-    if call is None:
-        raise not_found()
-    _log(request, "appel", 1)
-    return _call_out(call, timezone.now())
+    now = timezone.now()
+    return _one(request, Call.objects.published(), public_id, "appel", lambda c: _call_out(c, now))
 
 
 # --- Applications ---------------------------------------------------------------------------
@@ -243,9 +260,10 @@ def list_applications(
         applications = applications.filter(status=status)
     if updated_since:
         applications = applications.filter(updated_at__gte=updated_since)
-    rows, next_cursor = page(applications, cursor=cursor, limit=limit, order="updated_at")
-    _log(request, "candidatures", len(rows), call=call, status=status, updated_since=updated_since)
-    return {"items": [_application_out(a) for a in rows], "next_cursor": next_cursor}
+    return _page(
+        request, applications, "candidatures", _application_out, order="updated_at",
+        cursor=cursor, limit=limit, call=call, status=status, updated_since=updated_since,
+    )  # fmt: skip
 
 
 @api.get(
@@ -254,11 +272,7 @@ def list_applications(
 )  # fmt: skip
 def get_application(request, public_id: uuid.UUID):
     token = require_scope(request, Scope.APPLICATIONS)
-    application = _applications(token).filter(public_id=public_id).first()
-    if application is None:
-        raise not_found()
-    _log(request, "candidature", 1)
-    return _application_out(application)
+    return _one(request, _applications(token), public_id, "candidature", _application_out)
 
 
 # --- Cohorts: diagnostic, consultancy and sessions -------------------------------------------
@@ -351,9 +365,10 @@ def list_cohorts(
         cohorts = cohorts.filter(call__public_id=call)
     if status := _choice(status, CohortStatus, "status"):
         cohorts = cohorts.filter(status=status)
-    rows, next_cursor = page(cohorts, cursor=cursor, limit=limit, order="created_at")
-    _log(request, "cohortes", len(rows), call=call, status=status)
-    return {"items": [_cohort_out(c) for c in rows], "next_cursor": next_cursor}
+    return _page(
+        request, cohorts, "cohortes", _cohort_out, order="created_at",
+        cursor=cursor, limit=limit, call=call, status=status,
+    )  # fmt: skip
 
 
 @api.get(
@@ -362,11 +377,7 @@ def list_cohorts(
 )  # fmt: skip
 def get_cohort(request, public_id: uuid.UUID):
     token = require_scope(request, Scope.SUPPORT)
-    cohort = _cohorts(token).filter(public_id=public_id).first()
-    if cohort is None:
-        raise not_found()
-    _log(request, "cohorte", 1)
-    return _cohort_out(cohort)
+    return _one(request, _cohorts(token), public_id, "cohorte", _cohort_out)
 
 
 # --- Follow-ups -----------------------------------------------------------------------------
@@ -413,9 +424,10 @@ def list_followups(
         followups = followups.filter(cohort__public_id=cohort)
     if status := _choice(status, FollowUpStatus, "status"):
         followups = followups.filter(status=status)
-    rows, next_cursor = page(followups, cursor=cursor, limit=limit, order="created_at")
-    _log(request, "suivis", len(rows), call=call, cohort=cohort, status=status)
-    return {"items": [_followup_out(f) for f in rows], "next_cursor": next_cursor}
+    return _page(
+        request, followups, "suivis", _followup_out, order="created_at",
+        cursor=cursor, limit=limit, call=call, cohort=cohort, status=status,
+    )  # fmt: skip
 
 
 # --- Indicators -----------------------------------------------------------------------------
