@@ -6,7 +6,8 @@
    twice); once the transaction commits it enqueues ``deliver_webhook``.
 2. ``deliver`` locks the row, returns if it is delivered or failed, resolves the host and
    refuses loopback, private, link-local and reserved addresses (``COOPESS_WEBHOOK_ALLOWED_HOSTS``
-   lets tests and the demo receiver through), POSTs the signed body, records the answer. A 2xx
+   lets tests and the demo receiver through), connects to the address it checked (no second
+   resolution, so no DNS rebinding), POSTs the signed body, records the answer. A 2xx
    marks it delivered; otherwise the next attempt waits longer (30 s, 2 min, 10 min, 30 min,
    1 h, 2 h, then every 4 h) until 24 hours after the event, when it is marked failed — shown to
    the officer with the last response.
@@ -31,6 +32,7 @@ import logging
 import socket
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -102,6 +104,22 @@ def _unsafe(address: str) -> bool:
     )
 
 
+def safe_addresses(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to, if none is internal; raises ``UnsafeAddress``."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise UnsafeAddress(f"Le serveur « {host} » est introuvable.") from error
+    addresses = [info[4][0] for info in infos]
+    for address in addresses:
+        if _unsafe(address):
+            raise UnsafeAddress(
+                f"« {host} » désigne une adresse interne ({address}) : refusée, pour que "
+                "CoopESS ne puisse pas servir à atteindre un réseau privé."
+            )
+    return addresses
+
+
 def check_url(url: str) -> str:
     """The host of ``url`` if CoopESS may call it; raises ``UnsafeAddress`` (French message)."""
     parts = urlsplit(url)
@@ -116,17 +134,32 @@ def check_url(url: str) -> str:
         raise UnsafeAddress("L'adresse ne doit pas contenir d'identifiant ni de mot de passe.")
     if host in allowed_hosts():
         return host
-    try:
-        infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise UnsafeAddress(f"Le serveur « {host} » est introuvable.") from error
-    for info in infos:
-        if _unsafe(info[4][0]):
-            raise UnsafeAddress(
-                f"« {host} » désigne une adresse interne ({info[4][0]}) : refusée, pour que "
-                "CoopESS ne puisse pas servir à atteindre un réseau privé."
-            )
+    safe_addresses(host, parts.port or 443)
     return host
+
+
+class PinnedBackend(httpcore.SyncBackend):
+    """Opens the connection to the very address that was checked.
+
+    ``check_url`` resolving the host and the HTTP client resolving it again would leave a gap:
+    a name answering a public address to the check and ``127.0.0.1`` a second later (DNS
+    rebinding) would pass. Here the resolution, the check and the connection are one step; the
+    TLS handshake still names the host (SNI, certificate checked against the name)."""
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        if host.lower() not in allowed_hosts():
+            host = safe_addresses(host, port)[0]
+        return super().connect_tcp(host, port, timeout, local_address, socket_options)
+
+
+def pinned_client() -> httpx.Client:
+    """An HTTP client that connects only to checked addresses and follows no redirect."""
+    transport = httpx.HTTPTransport()
+    # httpx has no public setting for the network backend; its pool is httpcore's, which has one
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=transport._pool._ssl_context, network_backend=PinnedBackend()
+    )
+    return httpx.Client(transport=transport, timeout=TIMEOUT_SECONDS, follow_redirects=False)
 
 
 # --- The outbox --------------------------------------------------------------------------------
@@ -222,7 +255,7 @@ def deliver(delivery_id: str, *, client: httpx.Client | None = None) -> str:
             ),
         }
         own = client is None
-        client = client or httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        client = client or pinned_client()
         try:
             response = client.post(endpoint.url, content=body, headers=headers)
         finally:

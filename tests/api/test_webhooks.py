@@ -281,3 +281,95 @@ def test_a_failed_attempt_defers_the_next_with_the_database_backend(
     row = DBTaskResult.objects.get()
     assert row.run_after == delivery.next_attempt_at
     assert row.args_kwargs["args"] == [str(delivery.pk)]
+
+
+class _LocalReceiver:
+    """A real HTTP server on 127.0.0.1 that records the requests it gets."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers["content-length"])
+                received.append((self.headers["host"], self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def local_receiver():
+    server = _LocalReceiver()
+    yield server
+    server.close()
+
+
+def _resolver(monkeypatch, answers: dict[str, list[str]]):
+    """``socket.getaddrinfo`` answering the listed names from their list, one answer per call
+    (the last one repeated) — a DNS server under the caller's control; other names as usual."""
+    import socket
+
+    real = socket.getaddrinfo
+    calls = dict.fromkeys(answers, 0)
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        address = answers[host][min(calls[host], len(answers[host]) - 1)]
+        calls[host] += 1
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return calls
+
+
+def test_dns_rebinding_between_the_check_and_the_connection_is_refused(
+    setup, settings, monkeypatch, local_receiver
+):
+    settings.COOPESS_WEBHOOK_ALLOWED_HOSTS = []
+    settings.COOPESS_DEMO = True  # http:// accepted, as in the demo
+    # public for the check before sending, then the loopback
+    calls = _resolver(monkeypatch, {"rebind.example": ["93.184.215.14", "127.0.0.1"]})
+    endpoint = endpoint_for(
+        setup.call.operator, url=f"http://rebind.example:{local_receiver.port}/"
+    )
+    emit(event=Event.SESSION_HELD, operator_id=setup.call.operator_id, key="s", data={})
+    delivery = endpoint.deliveries.get()
+    assert deliver(str(delivery.pk)) == "queued"
+    delivery.refresh_from_db()
+    assert calls["rebind.example"] == 2  # the connection resolved again, and was refused
+    assert local_receiver.received == []
+    assert "adresse interne (127.0.0.1)" in delivery.last_response
+
+
+def test_the_connection_goes_to_the_checked_address_and_names_the_host(
+    setup, settings, monkeypatch, local_receiver
+):
+    settings.COOPESS_WEBHOOK_ALLOWED_HOSTS = []
+    settings.COOPESS_DEMO = True
+    from coopess.api import webhooks
+
+    # the local server stands for a public address here
+    monkeypatch.setattr(webhooks, "_unsafe", lambda address: False)
+    _resolver(monkeypatch, {"crm.example": ["127.0.0.1"]})
+    endpoint = endpoint_for(setup.call.operator, url=f"http://crm.example:{local_receiver.port}/h")
+    emit(event=Event.SESSION_HELD, operator_id=setup.call.operator_id, key="s", data={"a": 1})
+    delivery = endpoint.deliveries.get()
+    assert deliver(str(delivery.pk)) == "delivered"
+    [(host, body)] = local_receiver.received
+    assert host == f"crm.example:{local_receiver.port}"
+    assert json.loads(body)["data"] == {"a": 1}
