@@ -194,3 +194,28 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} → {self.endpoint.name}"
+
+
+class ApiRateCounter(models.Model):
+    """Requests made by one token (or anonymous address) in one window of the rate limit.
+
+    A row per key and window, incremented by ``UPDATE … SET count = count + 1``: atomic on
+    SQLite and PostgreSQL, shared by every web process, whatever cache is configured (the
+    database cache's increment is a read then a write, so two processes could both pass).
+    An anonymous caller's key holds its IP address: every window older than the previous one
+    is deleted when a window starts, so an address is kept two minutes at most."""
+
+    key = models.CharField(max_length=80)
+    slot = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "compteur de limite de requêtes"
+        verbose_name_plural = "compteurs de limite de requêtes"
+        indexes = [models.Index(fields=["slot"], name="api_rate_slot_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "slot"], name="api_rate_one_row_per_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} — {self.count}"

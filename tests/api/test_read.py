@@ -215,3 +215,39 @@ def test_list_queries_do_not_grow_with_rows(client, setup, token, django_assert_
     assert len(response.json()["items"]) == 22
     with django_assert_max_num_queries(14):
         client.get("/api/v1/cohorts", **bearer(clear))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rate_counter_counts_every_concurrent_request_once():
+    """Eight threads (eight database connections) counting at once: every request gets its own
+    number, none is lost — what a read-then-write cache increment cannot promise."""
+    import threading
+
+    from django.db import connection
+
+    from coopess.api.rest.auth import count_request
+
+    seen, errors = [], []
+
+    def worker():
+        try:
+            for _ in range(20):
+                seen.append(count_request("token:concurrent", 7))
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(seen) == list(range(1, 161))
+    # a later window starts from one and clears the windows before the previous one
+    assert count_request("token:concurrent", 8) == 1
+    assert count_request("token:concurrent", 9) == 1
+    from coopess.api.models import ApiRateCounter
+
+    assert set(ApiRateCounter.objects.values_list("slot", flat=True)) == {8, 9}

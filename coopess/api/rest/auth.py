@@ -6,11 +6,11 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
 from ninja.security import HttpBearer
 
 from coopess.api import services
-from coopess.api.models import ApiToken
+from coopess.api.models import ApiRateCounter, ApiToken
 from coopess.api.rest.problems import ApiProblem, not_found
 
 #: requests a token (or an anonymous address) may make per window
@@ -25,19 +25,37 @@ def rate_settings() -> tuple[int, int]:
     )
 
 
+def count_request(key: str, slot: int) -> int:
+    """This request counted in its window; the window's count, this one included.
+
+    One statement, ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count``
+    (SQLite 3.35+ and PostgreSQL): the row is locked while it is incremented, so two processes
+    counting at once each get their own number. A window's first request also deletes every
+    window before the previous one (an anonymous caller's address is kept no longer)."""
+    q = connection.ops.quote_name
+    table, key_column, slot_column, count_column = map(
+        q, (ApiRateCounter._meta.db_table, "key", "slot", "count")
+    )
+    sql = (
+        f"INSERT INTO {table} ({key_column}, {slot_column}, {count_column}) VALUES (%s, %s, 1) "  # noqa: S608 (quoted names only)
+        f"ON CONFLICT ({key_column}, {slot_column}) "
+        f"DO UPDATE SET {count_column} = {table}.{count_column} + 1 RETURNING {count_column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, slot])
+        (count,) = cursor.fetchone()
+    if count == 1:
+        ApiRateCounter.objects.filter(slot__lt=slot - 1).delete()
+    return count
+
+
 def check_rate(key: str) -> None:
-    """A fixed window counter in the shared cache (every web process sees it). Over the rate:
+    """A fixed window counter in the database (every web process sees it). Over the rate:
     429 with ``Retry-After``, the seconds until the window ends."""
     rate, window = rate_settings()
     now = time.time()
     slot = int(now // window)
-    cache_key = f"api:rate:{key}:{slot}"
-    cache.add(cache_key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window + 5)
-        count = 1
+    count = count_request(key[:80], slot)
     if count > rate:
         retry = max(1, math.ceil((slot + 1) * window - now))
         raise ApiProblem(
