@@ -39,6 +39,8 @@ from coopess.applications.models import (
 from coopess.applications.workflow import transition
 from coopess.calls.calendar import DAY_AND_CLOCK, PARIS
 from coopess.calls.models import Call, CallDocument, CallQuestion, DocumentScope
+from coopess.common import events
+from coopess.common.jobs import task_named
 from coopess.common.mail import queue_email_message
 from coopess.common.uploads import UploadRejected, human_size, inspect_upload, storage_name
 
@@ -330,8 +332,7 @@ def structure_lookup(*, structure: ApplicationStructure):
 
 def schedule_lookup_retry(structure_id: int, *, attempt: int) -> None:
     """Ask the directory again later (15 min, then doubling), from the worker."""
-    from coopess.applications.tasks import retry_structure_lookup
-
+    retry_structure_lookup = task_named("coopess.applications.tasks.retry_structure_lookup")
     delay = dt.timedelta(minutes=15 * 2 ** (attempt - 1))
     if retry_structure_lookup.get_backend().supports_defer:
         retry_structure_lookup.using(run_after=timezone.now() + delay).enqueue(
@@ -719,20 +720,14 @@ def application_submit(
     application.reopened_sections = []
     application.save()
     refresh_search_text(application.pk)
-    from coopess.applications.tasks import send_receipt
-
     application_id = application.pk
-    from coopess.selection.tasks import screen_application
-
     if is_first_submission:
+        send_receipt = task_named("coopess.applications.tasks.send_receipt")
         transaction.on_commit(lambda: send_receipt.enqueue(application_id))
-    transaction.on_commit(lambda: screen_application.enqueue(application_id))
-    from coopess.notifications.hooks import application_submitted
-
-    application_submitted(application, first=is_first_submission)
-    from coopess.api import events
-
-    events.application_submitted(application, first=is_first_submission)
+    # selection screens it, notifications and webhooks follow (coopess.common.events)
+    events.announce(
+        events.APPLICATION_SUBMITTED, application=application, first=is_first_submission
+    )
     return application
 
 

@@ -1,7 +1,7 @@
 """The register of indicators and the report they make together.
 
 Each indicator is defined once, in ``indicators.py``, with ``@indicator(...)``; importing that
-module fills ``INDICATORS``. ``compute_report`` runs every indicator for a scope (or reads the
+module fills ``INDICATORS`` (``ReportingConfig.ready`` does, then ``discover``). ``compute_report`` runs every indicator for a scope (or reads the
 numbers from the shared cache) for the page, the charts, the exports and the PDF alike.
 """
 
@@ -173,9 +173,6 @@ def compute_report(scope: Scope) -> Report:
         cache.set(key, (report.computed_at, tables), seconds)
     return report
 
-
-# Every indicator registers itself on import (after this module is complete: no cycle issue).
-from coopess.reporting import indicators as _indicators  # noqa: E402, F401
 
 #: the module name other apps give their indicators (found by ``ReportingConfig.ready``)
 APP_MODULE = "reporting_indicators"

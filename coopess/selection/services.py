@@ -23,6 +23,8 @@ from coopess.applications.services import application_request_complements
 from coopess.applications.workflow import transition
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call, DocumentScope
+from coopess.common import events
+from coopess.common.jobs import task_named
 from coopess.common.mail import queue_email_message
 from coopess.selection import eligibility as rules
 from coopess.selection.models import (
@@ -489,9 +491,7 @@ def decision_record(
         ),
     )
     application.save()
-    from coopess.api import events
-
-    events.decision_taken(decision)
+    events.announce(events.DECISION_TAKEN, decision=decision)
     return decision
 
 
@@ -672,8 +672,7 @@ def render_letter(decision: Decision) -> tuple[str, str]:
 @transaction.atomic
 def decisions_send(*, call: Call, by: User) -> int:
     """Send every decision letter not yet sent, from the worker, in one action."""
-    from coopess.selection.tasks import send_decision_letter
-
+    send_decision_letter = task_named("coopess.selection.tasks.send_decision_letter")
     pending = list(
         Decision.objects.filter(
             application__call=call, is_current=True, letter_sent_at__isnull=True
@@ -686,9 +685,8 @@ def decisions_send(*, call: Call, by: User) -> int:
         transaction.on_commit(
             lambda decision_id=decision_id: send_decision_letter.enqueue(decision_id)
         )
-    from coopess.notifications.hooks import decisions_sent
-
-    decisions_sent([decision.pk for decision in pending])
+    if pending:  # nothing left to send: nothing to wait for either
+        events.announce(events.DECISIONS_SENT, decision_ids=[decision.pk for decision in pending])
     return len(pending)
 
 
@@ -804,7 +802,5 @@ def cohort_transition(*, cohort: Cohort, to: str, by: User | None, comment: str 
     cohort.status = to
     cohort.save(update_fields=["status"])
     if from_status == CohortStatus.FORMING:
-        from coopess.api import events
-
-        events.cohort_formed(cohort)
+        events.announce(events.COHORT_FORMED, cohort=cohort)
     return cohort
