@@ -10,3 +10,5 @@ class ApiConfig(AppConfig):
         from coopess.api.privacy import register_source
 
         register_source()
+        # the webhooks subscribe to the other steps' events (coopess.common.events)
+        from coopess.api import events  # noqa: F401

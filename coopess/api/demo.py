@@ -16,6 +16,7 @@ from coopess.accounts.models import Organisation, OrganisationKind, User
 from coopess.api.models import ApiToken, Event, Scope, WebhookEndpoint
 from coopess.api.services import TOKEN_PREFIX, hash_token, new_webhook_secret
 from coopess.calls.calendar import PARIS
+from coopess.common.demo import DemoContext
 
 OFFICER = "claire.morvan@example.org"
 DEMO_TOKENS = {
@@ -63,3 +64,8 @@ def demo_api(seed_call) -> None:
             created_by=officer,
             created_at=created,
         )
+
+
+def load(demo: DemoContext) -> None:
+    """This app's step of ``coopess.common.demo.demo_load``."""
+    demo_api(demo.seed_call)

@@ -1,4 +1,8 @@
-"""The events the other apps' services emit, in one line, inside their own transaction.
+"""The webhooks the other apps' events queue, inside the announcing transaction.
+
+Each handler subscribes to an event of ``coopess.common.events`` with
+``during_transaction=True``: the delivery rows are written in the transaction of the action
+itself, so a rolled-back decision queues nothing and a committed one is never lost.
 
 Each payload is thin: the event's type, the UUIDs of what changed and its new state, never
 personal data; the receiver reads the rest from the API with its token. The key makes an event
@@ -8,12 +12,14 @@ from __future__ import annotations
 
 from coopess.api.models import Event
 from coopess.api.webhooks import emit
+from coopess.common import events as E
 
 
 def _at(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
+@E.subscribe(E.APPLICATION_SUBMITTED, during_transaction=True)
 def application_submitted(application, *, first: bool) -> None:
     key = (
         str(application.public_id)
@@ -34,6 +40,7 @@ def application_submitted(application, *, first: bool) -> None:
     )
 
 
+@E.subscribe(E.DECISION_TAKEN, during_transaction=True)
 def decision_taken(decision) -> None:
     application = decision.application
     emit(
@@ -49,6 +56,7 @@ def decision_taken(decision) -> None:
     )
 
 
+@E.subscribe(E.COHORT_FORMED, during_transaction=True)
 def cohort_formed(cohort) -> None:
     """The cohort leaves « en constitution » for its diagnostic: its members are known."""
     emit(
@@ -65,6 +73,7 @@ def cohort_formed(cohort) -> None:
     )
 
 
+@E.subscribe(E.SYNTHESIS_VALIDATED, during_transaction=True)
 def synthesis_validated(version) -> None:
     cohort = version.cohort
     emit(
@@ -79,6 +88,7 @@ def synthesis_validated(version) -> None:
     )
 
 
+@E.subscribe(E.SESSION_HELD, during_transaction=True)
 def session_held(session) -> None:
     cohort = session.cohort
     emit(
@@ -94,6 +104,7 @@ def session_held(session) -> None:
     )
 
 
+@E.subscribe(E.FOLLOWUP_ANSWERED, during_transaction=True)
 def followup_answered(followup) -> None:
     cohort = followup.cohort
     emit(

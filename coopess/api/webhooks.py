@@ -39,6 +39,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coopess.api.models import WebhookDelivery, WebhookEndpoint
+from coopess.common.jobs import task_named
 
 logger = logging.getLogger("coopess")
 
@@ -201,9 +202,7 @@ def emit(*, event: str, operator_id: int, key: str, data: dict) -> list[WebhookD
 def enqueue(delivery_id: str, *, run_after: dt.datetime | None = None) -> None:
     """Give one delivery to the worker; ``run_after`` (a retry's moment) when the task backend
     can defer (the database backend can), else the retry command enqueues it when due."""
-    from coopess.api.tasks import deliver_webhook
-
-    task = deliver_webhook
+    task = task_named("coopess.api.tasks.deliver_webhook")
     if run_after is not None:
         if not task.get_backend().supports_defer:
             return

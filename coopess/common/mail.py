@@ -27,6 +27,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from coopess.common.jobs import task_named
+
+# the worker's task that sends one outbox email (coopess/common/tasks.py), named, not imported
+DELIVER_EMAIL = "coopess.common.tasks.deliver_email"
+
 
 def message_to_payload(message: EmailMessage) -> dict:
     """A JSON-serialisable copy of a message, to cross the task queue."""
@@ -110,20 +115,16 @@ def queue_email_message(message: EmailMessage, *, key: str | None = None):
 
 def enqueue_delivery(email_id: str) -> None:
     """Give one outbox email to the worker (also used by ``requeue_emails``)."""
-    from coopess.common.tasks import deliver_email
-
-    deliver_email.enqueue(email_id)
+    task_named(DELIVER_EMAIL).enqueue(email_id)
 
 
 def live_delivery_ids() -> set[str]:
     """Ids of the outbox emails that have a ``deliver_email`` task waiting or running."""
     from django_tasks_db.models import DBTaskResult
 
-    from coopess.common.tasks import deliver_email
-
     live = set()
     rows = DBTaskResult.objects.filter(
-        task_path=deliver_email.module_path, status__in=["READY", "RUNNING"]
+        task_path=DELIVER_EMAIL, status__in=["READY", "RUNNING"]
     ).values_list("args_kwargs", flat=True)
     for args_kwargs in rows:
         args = args_kwargs.get("args") or []

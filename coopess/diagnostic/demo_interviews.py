@@ -11,7 +11,7 @@ from django.db import transaction
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
 from coopess.common.demo_calendar import demo_today, working_days
-from coopess.diagnostic.demo import demo_officer, open_diagnostic
+from coopess.diagnostic.demo_base import demo_officer, open_diagnostic
 from coopess.diagnostic.models import (
     Diagnostic,
     Interview,

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from coopess.calls.models import Call
 from coopess.diagnostic import synergy
-from coopess.diagnostic.demo import demo_officer, open_diagnostic, paris
+from coopess.diagnostic.demo_base import demo_officer, open_diagnostic, paris
 from coopess.diagnostic.models import (
     ActionItem,
     ActionStatus,

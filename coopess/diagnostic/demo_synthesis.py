@@ -15,7 +15,7 @@ from django.db import transaction
 from coopess.accounts.models import User
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
-from coopess.diagnostic.demo import demo_officer, open_diagnostic
+from coopess.diagnostic.demo_base import demo_officer, open_diagnostic
 from coopess.diagnostic.models import (
     ReviewVerdict,
     SynthesisReview,

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from coopess.applications.models import ApplicationAccess, ApplicationStructure
 from coopess.calls.models import Call
+from coopess.common.demo import DemoContext
 from coopess.finder import services
 from coopess.finder.models import Audience, FinderProfile, Shown
 
@@ -70,3 +71,8 @@ def demo_finder() -> None:
             by=profiles[1].granted_by,
             message="Bonjour, nous pourrions vous proposer notre service de paie. Échangeons !",
         )
+
+
+def load(demo: DemoContext) -> None:
+    """This app's step of ``coopess.common.demo.demo_load``."""
+    demo_finder()

@@ -16,6 +16,7 @@ from django.db import transaction
 from coopess.accounts.models import User
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
+from coopess.common.demo import DemoContext
 from coopess.diagnostic.models import ActionStatus
 from coopess.diagnostic.permissions import cohort_structures
 from coopess.followups.models import FollowUp, FollowUpStatus, FollowUpTransition
@@ -169,3 +170,8 @@ def demo_followups(call_2023: Call) -> None:
                 followup.answers = _answers(followup, index, stages, bool(second))
             followup.save()
             _log(followup, steps, officer)
+
+
+def load(demo: DemoContext) -> None:
+    """This app's step of ``coopess.common.demo.demo_load``."""
+    demo_followups(demo.seed_call)

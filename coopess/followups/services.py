@@ -17,6 +17,7 @@ from coopess.accounts.models import User
 from coopess.applications.errors import ApplicationError
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call, validate_follow_up_offsets
+from coopess.common import events
 from coopess.diagnostic.models import ActionItem
 from coopess.diagnostic.permissions import cohort_structures
 from coopess.followups.models import (
@@ -334,9 +335,7 @@ def answer_submit(
     followup.save(
         update_fields=["status", "answers", "answered_at", "answered_by", "filled_by_officer"]
     )
-    from coopess.api import events
-
-    events.followup_answered(followup)
+    events.announce(events.FOLLOWUP_ANSWERED, followup=followup)
     return followup
 
 

@@ -8,4 +8,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         # the built-in event sources (call calendar, diagnostic, support) register themselves
-        from coopess.notifications import privacy, sources  # noqa: F401
+        # the hooks subscribe to the other steps' events (coopess.common.events)
+        from coopess.notifications import (  # noqa: F401
+            hooks,
+            privacy,
+            sources,
+        )

@@ -1,7 +1,7 @@
-"""What the other apps' services call, in one line, when something worth a notification
-happens. Each hook only records ids and runs after the transaction commits
-(``notify_on_commit``): a rolled-back action notifies nobody, and a failure here never breaks
-the action. The services already send their own emails (receipts, letters, invitations), so
+"""The notifications the other apps' events call for (``coopess.common.events``): each hook
+subscribes to an event, runs after the announcing transaction commits, only reads ids and
+defers its work once more through ``notify_on_commit``: a rolled-back action notifies nobody,
+and a failure here never breaks the action. The services already send their own emails (receipts, letters, invitations), so
 these notifications are in-app only, except the officers' « new application », which follows
 each officer's choice (immediate email or daily digest).
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from coopess.accounts.models import Role, User
+from coopess.common import events as E
 from coopess.notifications.models import NotificationKind as K
 from coopess.notifications.services import notify, notify_on_commit
 
@@ -37,6 +38,7 @@ def _operator_officers(operator_id: int):
 # --- applications and selection ---------------------------------------------------------------
 
 
+@E.subscribe(E.APPLICATION_SUBMITTED)
 def application_submitted(application, *, first: bool = True) -> None:
     notify_on_commit(_application_submitted, application.pk, first)
 
@@ -70,6 +72,7 @@ def _application_submitted(application_id: int, first: bool) -> None:
     )
 
 
+@E.subscribe(E.DECISIONS_SENT)
 def decisions_sent(decision_ids) -> None:
     decision_ids = list(decision_ids)
     if decision_ids:  # nothing left to send: nothing to wait for either
@@ -101,6 +104,7 @@ INTERVIEW_TITLES = {
 }
 
 
+@E.subscribe(E.INTERVIEW_CHANGED)
 def interview_changed(interview, *, kind: str) -> None:
     if kind in INTERVIEW_TITLES:
         notify_on_commit(_interview_changed, interview.pk, kind)
@@ -138,6 +142,7 @@ def _interview_changed(interview_id: int, kind: str) -> None:
     )
 
 
+@E.subscribe(E.SYNTHESIS_CIRCULATED)
 def synthesis_circulated(version) -> None:
     notify_on_commit(_synthesis_circulated, version.pk)
 
@@ -168,6 +173,7 @@ SESSION_TITLES = {
 }
 
 
+@E.subscribe(E.SESSION_CHANGED)
 def session_changed(session, *, kind: str) -> None:
     if kind in SESSION_TITLES:
         notify_on_commit(_session_changed, session.pk, kind)

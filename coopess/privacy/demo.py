@@ -14,6 +14,7 @@ from django.utils import timezone
 from coopess.accounts.models import User
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
+from coopess.common.demo import DemoContext
 from coopess.privacy.models import ErasureRequest, PersonalDataExportLog
 from coopess.privacy.services import erasure_request_create, personal_data_export_log
 
@@ -50,3 +51,8 @@ def demo_privacy() -> None:
         ErasureRequest.objects.filter(pk=request.pk).update(
             created_at=timezone.now() - dt.timedelta(days=3)
         )
+
+
+def load(demo: DemoContext) -> None:
+    """This app's step of ``coopess.common.demo.demo_load``."""
+    demo_privacy()

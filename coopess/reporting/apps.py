@@ -7,7 +7,9 @@ class ReportingConfig(AppConfig):
     verbose_name = "Rapports aux financeurs"
 
     def ready(self) -> None:
-        # the indicators other apps define (coopess/<app>/reporting_indicators.py)
+        # the report's own indicators register on import, then those other apps define
+        # (coopess/<app>/reporting_indicators.py)
+        from coopess.reporting import indicators  # noqa: F401
         from coopess.reporting.registry import discover
 
         discover()

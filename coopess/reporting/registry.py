@@ -1,7 +1,8 @@
 """The register of indicators and the report they make together.
 
-Each indicator is defined once, in ``indicators.py``, with ``@indicator(...)``; importing that
-module fills ``INDICATORS``. ``compute_report`` runs every indicator for a scope (or reads the
+Each indicator is defined once, in the package ``indicators/`` (one module per section), with
+``@indicator(...)``; importing that package fills ``INDICATORS`` (``ReportingConfig.ready``
+does, then ``discover``). ``compute_report`` runs every indicator for a scope (or reads the
 numbers from the shared cache) for the page, the charts, the exports and the PDF alike.
 """
 
@@ -27,7 +28,7 @@ SECTIONS: dict[str, str] = {
     "emplois": "Emplois concernés",
     "diagnostic": "Diagnostic partagé",
     "accompagnement": "Accompagnement collectif",
-    # filled by coopess/followups (see the docstring of indicators.py)
+    # filled by coopess/followups (see the docstring of indicators/__init__.py)
     "suivis": "Suivis et effets à 6 mois et à 1 an",
     "delais": "Délais",
 }
@@ -173,9 +174,6 @@ def compute_report(scope: Scope) -> Report:
         cache.set(key, (report.computed_at, tables), seconds)
     return report
 
-
-# Every indicator registers itself on import (after this module is complete: no cycle issue).
-from coopess.reporting import indicators as _indicators  # noqa: E402, F401
 
 #: the module name other apps give their indicators (found by ``ReportingConfig.ready``)
 APP_MODULE = "reporting_indicators"

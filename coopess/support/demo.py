@@ -19,6 +19,7 @@ from django.db import transaction
 from coopess.accounts.models import Organisation, OrganisationKind, Role, RoleAssignment, User
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
+from coopess.common.demo import DemoContext
 from coopess.common.uploads import storage_name
 from coopess.diagnostic.models import ActionItem, ActionStatus
 from coopess.diagnostic.permissions import cohort_structures
@@ -264,3 +265,8 @@ def _demo_referrals(cohort, structures, actors, officer, actions) -> None:
                 referral=referral, from_status=previous, to_status=status, by=officer, at=at
             )
             previous, at = status, at + dt.timedelta(days=21)
+
+
+def load(demo: DemoContext) -> None:
+    """This app's step of ``coopess.common.demo.demo_load``."""
+    demo_support(demo.seed_call)

@@ -11,9 +11,9 @@ from django.utils import timezone
 from coopess.accounts.models import Role
 from coopess.applications import services
 from coopess.applications.forms import ProjectForm, QuestionsForm, StructureForm, TypeForm
+from coopess.calls.demo import shifted_call_data
 from coopess.calls.models import Call
 from coopess.calls.services import call_create_from_data, load_call_data
-from coopess.common.demo import shifted_call_data
 from coopess.structures.identifiers import fictitious_siret as valid_siret
 from tests.factories import OrganisationFactory, make_user
 

@@ -1,8 +1,8 @@
 import pytest
 from django.utils import timezone
 
+from coopess.calls.demo import shifted_call_data
 from coopess.calls.services import call_create_from_data, load_call_data
-from coopess.common.demo import shifted_call_data
 from tests.factories import OrganisationFactory, make_seed_call
 
 pytestmark = pytest.mark.django_db(transaction=True)

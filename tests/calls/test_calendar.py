@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 
 from coopess.calls.calendar import PARIS, Phase, call_timeline
+from coopess.calls.demo import shifted_call_data
 from coopess.calls.services import load_call_data
-from coopess.common.demo import shifted_call_data
 from tests.factories import make_seed_call
 
 

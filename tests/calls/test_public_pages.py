@@ -83,8 +83,9 @@ def test_cap_sentence_follows_the_call(client, db):
 def test_open_call_offers_to_apply_and_apply_needs_sign_in(client, db):
     from django.utils import timezone
 
+    from coopess.calls.demo import shifted_call_data
     from coopess.calls.services import call_create_from_data, load_call_data
-    from coopess.common.demo import OPEN_COPY_SLUG, shifted_call_data
+    from coopess.common.demo import OPEN_COPY_SLUG
     from tests.factories import OrganisationFactory
 
     data = shifted_call_data(load_call_data(), today=timezone.localdate())

@@ -121,8 +121,8 @@ def test_working_days_from_every_day_of_a_leap_year():
 
 def test_the_open_copys_calendar_on_every_day_of_a_leap_year():
     """The shifted calendar itself (no database): every day of 2028 and of the year after."""
+    from coopess.calls.demo import shifted_call_data
     from coopess.calls.services import load_call_data
-    from coopess.common.demo import shifted_call_data
 
     data = load_call_data()
     today = dt.date(2028, 1, 1)

@@ -31,7 +31,9 @@ from coopess.applications.errors import ApplicationError
 from coopess.applications.models import ApplicationStructure, Representative
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
+from coopess.common import events
 from coopess.common.ics import Invitation
+from coopess.common.jobs import task_named
 from coopess.diagnostic.invitations import (
     calendar_place,
     claim_reminder,
@@ -528,16 +530,14 @@ def _deadline(interview: Interview) -> dt.datetime | None:
 def _notify(interview: Interview, *, kind: str) -> None:
     """Queue the invitations now and, unless cancelled, the reminder two days before
     (``reminder_at``, see ``diagnostic/invitations.py``)."""
-    from coopess.diagnostic.tasks import send_interview_reminder
-
     queue_invitations(
         interview_emails(interview, kind=kind),
         meeting=interview,
-        task=None if kind == "cancelled" else send_interview_reminder,
+        task=None
+        if kind == "cancelled"
+        else task_named("coopess.diagnostic.tasks.send_interview_reminder"),
     )
-    from coopess.notifications.hooks import interview_changed
-
-    interview_changed(interview, kind=kind)
+    events.announce(events.INTERVIEW_CHANGED, interview=interview, kind=kind)
 
 
 def reminder_send(*, interview_id: int, sequence: int) -> int:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from coopess.accounts.models import Role, User
 from coopess.applications.errors import ApplicationError
 from coopess.applications.models import ApplicationStructure
+from coopess.common import events
 from coopess.common.mail import queue_email_message
 from coopess.diagnostic import permissions
 from coopess.diagnostic.models import (
@@ -220,9 +221,7 @@ def synthesis_circulate(*, version: SynthesisVersion, by: User) -> SynthesisVers
                     to=[email],
                 )
             )
-    from coopess.notifications.hooks import synthesis_circulated
-
-    synthesis_circulated(version)
+    events.announce(events.SYNTHESIS_CIRCULATED, version=version)
     return version
 
 
@@ -277,9 +276,7 @@ def synthesis_validate(*, version: SynthesisVersion, by: User | None) -> Synthes
         subject=f"[CoopESS] Synthèse validée par toutes les structures — {version.cohort.name}",
         template="diagnostic/synthesis/email_validated.txt",
     )
-    from coopess.api import events
-
-    events.synthesis_validated(version)
+    events.announce(events.SYNTHESIS_VALIDATED, version=version)
     return version
 
 

@@ -23,6 +23,7 @@ from coopess.applications.models import ApplicationStructure
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import SupportStep
 from coopess.common.ics import Invitation
+from coopess.common.jobs import task_named
 from coopess.diagnostic.invitations import (
     calendar_place,
     claim_reminder,
@@ -270,12 +271,12 @@ def workshop_emails(workshop: Workshop, *, kind: str) -> list[EmailMessage]:
 
 def _notify(workshop: Workshop, *, kind: str) -> None:
     """Queue the invitations now and, unless cancelled, the reminder two days before."""
-    from coopess.diagnostic.tasks import send_workshop_reminder
-
     queue_invitations(
         workshop_emails(workshop, kind=kind),
         meeting=workshop,
-        task=None if kind == "cancelled" else send_workshop_reminder,
+        task=None
+        if kind == "cancelled"
+        else task_named("coopess.diagnostic.tasks.send_workshop_reminder"),
     )
     _notify_in_app(workshop, kind=kind)
 

@@ -26,6 +26,7 @@ from coopess.accounts.models import User
 from coopess.applications.models import ApplicationStructure, Representative
 from coopess.applications.services import ALLOWED_KINDS
 from coopess.calls.calendar import PARIS
+from coopess.common import events
 from coopess.common.ics import Invitation, attach_invitation
 from coopess.common.mail import queue_email_message
 from coopess.common.uploads import inspect_upload, storage_name
@@ -328,9 +329,7 @@ def session_record(
     session.save(update_fields=["report", "other_attendees", "recorded_by", "held_at", "status"])
     if previous == S.PLANNED:
         _log(session, from_status=previous, to=S.HELD, by=by)
-        from coopess.api import events
-
-        events.session_held(session)
+        events.announce(events.SESSION_HELD, session=session)
     return session
 
 
@@ -475,6 +474,4 @@ def session_emails(session: Session, *, kind: str, reason: str = "") -> list[Ema
 def _notify(session: Session, *, kind: str, reason: str = "") -> None:
     for message in session_emails(session, kind=kind, reason=reason):
         queue_email_message(message)
-    from coopess.notifications.hooks import session_changed
-
-    session_changed(session, kind=kind)
+    events.announce(events.SESSION_CHANGED, session=session, kind=kind)
