@@ -1,0 +1,64 @@
+"""What a consulted provider reaches through its secret link: the terms of reference, the
+published answers to questions (anonymised), its question form and its own proposal (draft kept,
+submission before the deadline, French messages next to the field)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from coopess.competition import forms, permissions
+from coopess.competition.services import CompetitionError
+from coopess.competition.services import proposals as services
+
+
+@login_not_required
+def home(request: HttpRequest, token: str) -> HttpResponse:
+    consulted = permissions.consulted_by_token(token)
+    consultation = consulted.consultation
+    proposal = services.proposal_for(consulted)
+    form = forms.ProposalForm(instance=proposal)
+    question_form = forms.QuestionForm()
+    if request.method == "POST" and request.POST.get("action") == "question":
+        question_form = forms.QuestionForm(request.POST)
+        if question_form.is_valid():
+            try:
+                services.question_ask(consulted=consulted, text=question_form.cleaned_data["text"])
+            except CompetitionError as error:
+                question_form.add_error("text", error.message)
+            else:
+                messages.success(request, "Votre question est transmise au DLA.")
+                return redirect("competition:provider_home", token)
+    elif request.method == "POST" and proposal.submitted_at is None:
+        form = forms.ProposalForm(request.POST, request.FILES, instance=proposal)
+        if form.is_valid():
+            data = {k: form.cleaned_data[k] for k in services.FIELDS}
+            try:
+                services.proposal_save(
+                    consulted=consulted, attachment=request.FILES.get("attachment"), **data
+                )
+                if request.POST.get("action") == "submit":
+                    services.proposal_submit(consulted=consulted)
+            except CompetitionError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                if request.POST.get("action") == "submit":
+                    messages.success(
+                        request,
+                        "Votre proposition est déposée : un accusé de réception vous est envoyé.",
+                    )
+                else:
+                    messages.success(request, "Brouillon enregistré.")
+                return redirect("competition:provider_home", token)
+    context = {
+        "consulted": consulted,
+        "consultation": consultation,
+        "proposal": proposal,
+        "form": form,
+        "question_form": question_form,
+        "answers": consultation.questions.exclude(answer=""),
+        "is_open": consultation.is_open(),
+    }
+    return render(request, "competition/provider.html", context)
