@@ -113,6 +113,18 @@ MATRIX: dict[str, dict] = {
     "support:officer_structure": STRANGER,
     "support:officer_dla_referral": POST_ONLY,
     "support:actors": every(404, anonymous=LOGIN, officer=200),
+    # competition: the matrix officer works for another DLA; the token is not a provider's
+    "competition:providers": every(404, anonymous=LOGIN, officer=200),
+    "competition:consultation": STRANGER,
+    "competition:consult": POST_ONLY,
+    "competition:send": POST_ONLY,
+    "competition:answer": POST_ONLY,
+    "competition:close": POST_ONLY,
+    "competition:score": POST_ONLY,
+    "competition:choose": POST_ONLY,
+    "competition:letters": POST_ONLY,
+    "competition:abandon": POST_ONLY,
+    "competition:provider_home": NOT_FOUND,
     "support:actor": STRANGER,
     "support:structure": STRANGER,
     "support:structure_deliverable": STRANGER,
@@ -342,6 +354,7 @@ def context(db):
     from coopess.applications import services
     from tests.applications.helpers import complete_application
     from tests.diagnostic.helpers import make_cohort
+    from tests.competition.helpers import matrix_ids as competition_matrix_ids
     from tests.finder.helpers import matrix_ids as finder_matrix_ids
     from tests.followups.helpers import matrix_ids as followup_matrix_ids
     from tests.support.helpers import matrix_ids as support_matrix_ids
@@ -360,6 +373,7 @@ def context(db):
             **_workshop_ids(cohort),
             **_synthesis_ids(cohort),
             **support_matrix_ids(cohort),
+            **competition_matrix_ids(cohort),
             "call_id": cohort.call.pk,
             "feed_token": "inconnu" * 8,
             "notification_id": 1,
