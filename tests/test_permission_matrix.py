@@ -353,8 +353,8 @@ def test_matrix_names_only_existing_urls():
 def context(db):
     from coopess.applications import services
     from tests.applications.helpers import complete_application
-    from tests.diagnostic.helpers import make_cohort
     from tests.competition.helpers import matrix_ids as competition_matrix_ids
+    from tests.diagnostic.helpers import make_cohort
     from tests.finder.helpers import matrix_ids as finder_matrix_ids
     from tests.followups.helpers import matrix_ids as followup_matrix_ids
     from tests.support.helpers import matrix_ids as support_matrix_ids

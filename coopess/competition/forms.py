@@ -94,10 +94,14 @@ class AnswerForm(forms.Form):
 class ChoiceForm(forms.Form):
     justification = forms.CharField(label="Justification du choix", widget=forms.Textarea)
     starts_on = forms.DateField(
-        label="Début de la prestation", widget=forms.DateInput(attrs={"type": "date"})
+        label="Début de la prestation (vide : celui de l'appel)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
     )
     ends_on = forms.DateField(
-        label="Fin de la prestation", widget=forms.DateInput(attrs={"type": "date"})
+        label="Fin de la prestation (vide : celle de l'appel)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
     )
     derogation = forms.CharField(
         label="Dérogation au plafond (si la proposition le dépasse)",

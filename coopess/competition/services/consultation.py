@@ -30,6 +30,7 @@ from coopess.competition.services import CompetitionError
 from coopess.diagnostic.models import ActionItem, SynthesisStatus, SynthesisVersion
 from coopess.selection.models import Cohort
 from coopess.support.models import Engagement
+from coopess.support.services import SupportError
 from coopess.support.services import engagement as engagement_services
 
 S = ConsultationStatus
@@ -197,7 +198,10 @@ def consultation_abandon(*, consultation: Consultation, by: User, reason: str) -
         raise CompetitionError("Écrivez le motif de l'abandon.", field="reason")
     with transaction.atomic():
         consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if S.ABANDONED not in TRANSITIONS[consultation.status]:
+            raise CompetitionError("Cette mise en concurrence est terminée.")
         consultation.abandon_reason = reason.strip()
+        consultation.save(update_fields=["abandon_reason"])
         transition(consultation, to=S.ABANDONED, by=by, comment=reason.strip())
     return consultation
 
@@ -214,14 +218,33 @@ def proposal_choose(
     proposal: Proposal,
     by: User,
     justification: str,
-    starts_on: dt.date,
-    ends_on: dt.date,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
     derogation: str = "",
 ) -> Engagement:
     """Choose a proposal: the justification is logged and the support engagement is created
     from the proposal (firm, half-days, budget, period) — nothing typed twice."""
     if not justification.strip():
         raise CompetitionError("Écrivez la justification du choix.", field="justification")
+    bounds = engagement_services.support_settings_for(proposal.consultation.cohort.call)
+    starts_on = starts_on or bounds.period_starts_on
+    ends_on = ends_on or bounds.period_ends_on
+    if starts_on is None or ends_on is None:
+        raise CompetitionError("Indiquez la période de la prestation.", field="starts_on")
+    try:
+        return _choose(
+            proposal=proposal,
+            by=by,
+            justification=justification,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            derogation=derogation,
+        )
+    except SupportError as error:
+        raise CompetitionError(str(error), field="starts_on") from error
+
+
+def _choose(*, proposal, by, justification, starts_on, ends_on, derogation) -> Engagement:
     with transaction.atomic():
         consultation = Consultation.objects.select_for_update().get(pk=proposal.consultation_id)
         proposal = Proposal.objects.select_related("consulted__provider").get(pk=proposal.pk)
