@@ -95,7 +95,9 @@ def test_database_refuses_a_late_submission(setup):
 
 def _closed_with_proposals(setup, prices=("1000", "1100", "1500"), ceiling="5000"):
     consultation = send(setup, make_consultation(setup, ceiling=ceiling))
-    proposals = [submit(c, price=p) for c, p in zip(consultation.consulted.all(), prices)]
+    proposals = [
+        submit(c, price=p) for c, p in zip(consultation.consulted.all(), prices, strict=False)
+    ]
     with time_machine.travel(consultation.deadline + dt.timedelta(minutes=1), tick=False):
         services.consultation_close(consultation=consultation, by=setup.officer)
     return consultation, proposals
@@ -124,7 +126,7 @@ def test_choice_creates_the_engagement_from_the_proposal(setup):
 
 
 def test_choice_without_justification_refused(setup):
-    consultation, proposals = _closed_with_proposals(setup)
+    _consultation, proposals = _closed_with_proposals(setup)
     with pytest.raises(CompetitionError):
         services.proposal_choose(
             proposal=proposals[0],
@@ -135,7 +137,7 @@ def test_choice_without_justification_refused(setup):
 
 def test_over_ceiling_needs_a_derogation(setup):
     consultation, proposals = _closed_with_proposals(setup, ceiling="4200")
-    kwargs = dict(by=setup.officer, justification="Seul à couvrir le besoin.")
+    kwargs = {"by": setup.officer, "justification": "Seul à couvrir le besoin."}
     with pytest.raises(CompetitionError) as error:
         services.proposal_choose(proposal=proposals[2], **kwargs)
     assert error.value.field == "derogation"
@@ -144,7 +146,7 @@ def test_over_ceiling_needs_a_derogation(setup):
 
 
 def test_database_refuses_two_chosen_and_over_ceiling(setup):
-    consultation, proposals = _closed_with_proposals(setup, ceiling="4200")
+    _consultation, proposals = _closed_with_proposals(setup, ceiling="4200")
     Proposal.objects.filter(pk=proposals[0].pk).update(chosen=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         Proposal.objects.filter(pk=proposals[1].pk).update(chosen=True)
@@ -175,7 +177,7 @@ def test_letters_sent_once_with_marks(setup):
 
 
 def test_score_needs_conflict_declaration(setup):
-    consultation, proposals = _closed_with_proposals(setup)
+    _consultation, proposals = _closed_with_proposals(setup)
     with pytest.raises(CompetitionError) as error:
         proposal_services.score_save(
             proposal=proposals[0], by=setup.officer, marks={}, no_conflict=False
