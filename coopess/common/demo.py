@@ -24,6 +24,7 @@ from coopess.common.demo_calendar import (
     month_index,
     working_days,
 )
+from coopess.competition.demo import demo_competition
 from coopess.diagnostic.demo import demo_diagnostic
 from coopess.finder.demo import demo_finder
 from coopess.followups.demo import demo_followups
@@ -160,6 +161,7 @@ def demo_load(*, today: dt.date | None = None) -> list[DemoAccount]:
     # the 2023 cohort's later history, step by step (each step idempotent)
     demo_diagnostic(seed_call, open_copy)
     demo_support(seed_call)
+    demo_competition(seed_call)
     demo_followups(seed_call)
     demo_privacy()
     demo_finder()

@@ -1,8 +1,8 @@
 """The competition's indicator of the funders' report (discovered by ``coopess.reporting``).
 
 ``concurrence_prestataires`` — per state of the consultation (sent in the period), the number
-of consultations, of providers consulted and of proposals received, with the mean of each per
-consultation. Two aggregate queries per report, whatever the number of consultations.
+of consultations, of providers consulted and of proposals received. Two aggregate queries
+per report, whatever the number of consultations.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from coopess.competition.models import Consultation, ConsultationStatus, Proposal
 from coopess.reporting.registry import indicator
 from coopess.reporting.scope import Scope
-from coopess.reporting.tables import Column, Kind, Row, Table
+from coopess.reporting.tables import Column, Row, Table
 
 SENT = [
     ConsultationStatus.CONSULTING,
@@ -29,7 +29,7 @@ SENT = [
     definition=(
         "Mises en concurrence envoyées aux prestataires dans la période, par état : nombre de "
         "prestations, de prestataires consultés et de propositions déposées avant la date "
-        "limite, et leur moyenne par prestation."
+        "limite."
     ),
     sheet="Mise en concurrence",
 )
@@ -63,8 +63,6 @@ def competition_providers(scope: Scope) -> Table:
                     "consultations": n,
                     "consulted": found["consulted"],
                     "proposals": received,
-                    "consulted_mean": round(found["consulted"] / n, 1) if n else None,
-                    "proposals_mean": round(received / n, 1) if n else None,
                 },
             )
         )
@@ -73,12 +71,6 @@ def competition_providers(scope: Scope) -> Table:
             Column("consultations", "Prestations"),
             Column("consulted", "Prestataires consultés"),
             Column("proposals", "Propositions reçues"),
-            Column(
-                "consulted_mean", "Consultés par prestation", Kind.DECIMAL, basis="consultations"
-            ),
-            Column(
-                "proposals_mean", "Propositions par prestation", Kind.DECIMAL, basis="consultations"
-            ),
         ],
         rows=rows,
         category="État de la mise en concurrence",
