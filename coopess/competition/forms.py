@@ -77,6 +77,7 @@ class ProposalForm(forms.ModelForm):
         for name in ("price_per_half_day", "total"):
             self.fields[name].error_messages["invalid"] = NUMBER_MESSAGE
             self.fields[name].localize = True
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
             self.fields[name].widget.is_localized = True
 
 
