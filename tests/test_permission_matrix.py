@@ -125,6 +125,8 @@ MATRIX: dict[str, dict] = {
     "competition:letters": POST_ONLY,
     "competition:abandon": POST_ONLY,
     "competition:provider_home": NOT_FOUND,
+    "competition:provider_terms_pdf": NOT_FOUND,
+    "competition:terms_file": STRANGER,
     "support:actor": STRANGER,
     "support:structure": STRANGER,
     "support:structure_deliverable": STRANGER,

@@ -27,5 +27,15 @@ urlpatterns = [
     ),
     path("concurrence/cohorte/<int:cohort_id>/lettres/", officer.letters, name="letters"),
     path("concurrence/cohorte/<int:cohort_id>/abandonner/", officer.abandon, name="abandon"),
+    path(
+        "concurrence/cohorte/<int:cohort_id>/cahier-des-charges.<str:fmt>",
+        officer.terms_file,
+        name="terms_file",
+    ),
     path("concurrence/lien/<str:token>/", provider.home, name="provider_home"),
+    path(
+        "concurrence/lien/<str:token>/cahier-des-charges.pdf",
+        provider.terms_pdf,
+        name="provider_terms_pdf",
+    ),
 ]

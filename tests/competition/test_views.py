@@ -217,3 +217,38 @@ def test_officer_compares_scores_chooses_and_sends_letters(officer_client, setup
     officer_client.post(reverse("competition:letters", args=base))
     consultation.refresh_from_db()
     assert consultation.letters_sent_at is not None
+
+
+def test_terms_as_pdf_and_docx(officer_client, client, setup):
+    import io
+
+    from docx import Document
+
+    consultation = send(setup, make_consultation(setup))
+    base = [setup.cohort.pk]
+    response = officer_client.get(reverse("competition:terms_file", args=[*base, "pdf"]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    response = officer_client.get(reverse("competition:terms_file", args=[*base, "docx"]))
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "Critères de choix" in text and "Pertinence de la méthode : 40" in text
+    assert (
+        officer_client.get(reverse("competition:terms_file", args=[*base, "odt"])).status_code
+        == 404
+    )
+    token = consultation.consulted.first().token
+    response = client.get(reverse("competition:provider_terms_pdf", args=[token]))
+    assert response.content.startswith(b"%PDF")
+
+
+def test_letters_carry_a_pdf(officer_client, setup):
+    from coopess.common.models import OutgoingEmail
+
+    consultation = send(setup, make_consultation(setup))
+    proposals = [submit(c) for c in consultation.consulted.all()]
+    with time_machine.travel(consultation.deadline, tick=False):
+        services.consultation_close(consultation=consultation, by=setup.officer)
+    services.proposal_choose(proposal=proposals[0], by=setup.officer, justification="Méthode.")
+    officer_client.post(reverse("competition:letters", args=[setup.cohort.pk]))
+    letters = OutgoingEmail.objects.filter(subject="Résultat de la consultation")
+    assert letters.count() == 3
+    assert all("resultat-consultation.pdf" in str(letter.payload) for letter in letters)

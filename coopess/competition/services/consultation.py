@@ -285,6 +285,7 @@ def _choose(*, proposal, by, justification, starts_on, ends_on, derogation) -> E
 
 def letters_send(*, consultation: Consultation, by: User) -> int:
     """One letter per consulted provider (chosen / not chosen, its marks and the reason), once."""
+    from coopess.competition.documents import letter_pdf
     from coopess.competition.services.proposals import average_marks
 
     with transaction.atomic():
@@ -303,18 +304,19 @@ def letters_send(*, consultation: Consultation, by: User) -> int:
                 verdict = "Votre proposition est retenue."
             else:
                 verdict = "Votre proposition n'est pas retenue."
-            queue_email_message(
-                EmailMessage(
-                    subject="Résultat de la consultation",
-                    body=(
-                        f"Bonjour {item.provider.contact_name},\n\n{verdict}\n"
-                        f"Note pondérée de votre proposition : {mark} / 20.\n"
-                        f"Motif du choix : {consultation.justification}\n"
-                    ),
-                    to=[item.provider.email],
+            message = EmailMessage(
+                subject="Résultat de la consultation",
+                body=(
+                    f"Bonjour {item.provider.contact_name},\n\n{verdict}\n"
+                    f"Note pondérée de votre proposition : {mark} / 20.\n"
+                    f"Motif du choix : {consultation.justification}\n"
                 ),
-                key=f"competition-letter:{item.pk}",
+                to=[item.provider.email],
             )
+            message.attach(
+                "resultat-consultation.pdf", letter_pdf(item, proposal, mark), "application/pdf"
+            )
+            queue_email_message(message, key=f"competition-letter:{item.pk}")
             item.letter_sent_at = timezone.now()
             item.save(update_fields=["letter_sent_at"])
             sent += 1

@@ -209,3 +209,21 @@ def abandon(request: HttpRequest, cohort_id: int) -> HttpResponse:
         return "La mise en concurrence est abandonnée."
 
     return _act(request, cohort_id, action)
+
+
+def terms_file(request: HttpRequest, cohort_id: int, fmt: str) -> HttpResponse:
+    """The terms of reference as PDF or editable DOCX."""
+    from coopess.competition import documents
+
+    item = permissions.officer_consultation(request.user, cohort_id)
+    if item is None or fmt not in ("pdf", "docx"):
+        raise Http404
+    if fmt == "pdf":
+        content, kind = documents.terms_pdf(item), "application/pdf"
+    else:
+        content = documents.terms_docx(item)
+        kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    response = HttpResponse(content, content_type=kind)
+    name = f"cahier-des-charges-v{item.version}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -62,3 +62,16 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
         "is_open": consultation.is_open(),
     }
     return render(request, "competition/provider.html", context)
+
+
+@login_not_required
+def terms_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    """The terms of reference as sent, in PDF, for the holder of the secret link."""
+    from django.http import HttpResponse as Response
+
+    from coopess.competition.documents import terms_pdf as render
+
+    consulted = permissions.consulted_by_token(token)
+    response = Response(render(consulted.consultation), content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="cahier-des-charges.pdf"'
+    return response
