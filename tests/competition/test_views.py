@@ -252,3 +252,25 @@ def test_letters_carry_a_pdf(officer_client, setup):
     letters = OutgoingEmail.objects.filter(subject="Résultat de la consultation")
     assert letters.count() == 3
     assert all("resultat-consultation.pdf" in str(letter.payload) for letter in letters)
+
+
+def test_total_over_ceiling_warned_next_to_the_field(client, setup):
+    consultation = send(setup, make_consultation(setup, ceiling="3000"))
+    consulted = consultation.consulted.first()
+    data = {
+        "method": "Méthode",
+        "consultants": "Nadia",
+        "half_days": "4",
+        "price_per_half_day": "1000",
+        "total": "4000",
+        "action": "submit",
+    }
+    response = client.post(_link(consulted), data)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_total_error"><p>Ce total dépasse le plafond de 3000' in content
+    proposal = Proposal.objects.get(consulted=consulted)
+    assert proposal.total == 4000 and proposal.submitted_at is None
+    response = client.post(_link(consulted), {**data, "action": "submit_over"})
+    assert response.status_code == 302
+    assert Proposal.objects.get(consulted=consulted).submitted_at is not None

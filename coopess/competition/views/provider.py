@@ -39,12 +39,19 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
                 services.proposal_save(
                     consulted=consulted, attachment=request.FILES.get("attachment"), **data
                 )
-                if request.POST.get("action") == "submit":
+                action = request.POST.get("action")
+                if (action == "submit" and not _over(consulted)) or action == "submit_over":
                     services.proposal_submit(consulted=consulted)
             except CompetitionError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                if request.POST.get("action") == "submit":
+                saved = services.proposal_for(consulted)
+                over = saved.total is not None and saved.total > consultation.budget_ceiling
+                if over and saved.submitted_at is None:
+                    messages.success(request, "Brouillon enregistré.")
+                    form.add_error("total", over_ceiling_message(consultation))
+                    return render(request, "competition/provider.html", _context(consulted, form))
+                if saved.submitted_at is not None:
                     messages.success(
                         request,
                         "Votre proposition est déposée : un accusé de réception vous est envoyé.",
@@ -52,16 +59,35 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
                 else:
                     messages.success(request, "Brouillon enregistré.")
                 return redirect("competition:provider_home", token)
-    context = {
+    return render(request, "competition/provider.html", _context(consulted, form, question_form))
+
+
+def over_ceiling_message(consultation) -> str:
+    return (
+        f"Ce total dépasse le plafond de {consultation.budget_ceiling} € TTC du cahier des "
+        "charges : votre brouillon est enregistré mais pas déposé. Revoyez votre prix, ou "
+        "déposez-le tel quel avec « Déposer malgré le dépassement » : le DLA ne pourra le "
+        "retenir qu'avec une dérogation écrite."
+    )
+
+
+def _over(consulted) -> bool:
+    proposal = services.proposal_for(consulted)
+    return proposal.total is not None and proposal.total > consulted.consultation.budget_ceiling
+
+
+def _context(consulted, form, question_form=None) -> dict:
+    consultation = consulted.consultation
+    return {
         "consulted": consulted,
         "consultation": consultation,
-        "proposal": proposal,
+        "proposal": services.proposal_for(consulted),
         "form": form,
-        "question_form": question_form,
+        "question_form": question_form or forms.QuestionForm(),
         "answers": consultation.questions.exclude(answer=""),
         "is_open": consultation.is_open(),
+        "over_ceiling": _over(consulted),
     }
-    return render(request, "competition/provider.html", context)
 
 
 @login_not_required
