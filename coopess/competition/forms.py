@@ -34,6 +34,21 @@ class ConsultationCreateForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
+    keep = forms.MultipleChoiceField(
+        label="Sections confidentielles de la synthèse à reprendre quand même",
+        help_text="Elles décrivent chaque structure : ne les cochez qu'à dessein, elles "
+        "partiront chez les prestataires consultés.",
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from coopess.competition.services.consultation import CONFIDENTIAL_SECTIONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = list(CONFIDENTIAL_SECTIONS.items())
+
 
 class TermsForm(forms.ModelForm):
     class Meta:

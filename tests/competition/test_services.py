@@ -205,3 +205,26 @@ def test_question_answer_published(setup):
     proposal_services.question_answer(question=question, by=setup.officer, answer="Oui.")
     assert question.answered_at is not None
     assert timezone.now() >= question.asked_at
+
+
+def test_confidential_synthesis_sections_stay_unless_kept(setup):
+    from coopess.diagnostic.models import SynthesisSection, SynthesisVersion
+
+    version = SynthesisVersion.objects.create(
+        cohort=setup.cohort,
+        number=1,
+        status="validated",
+        created_by=setup.officer,
+        validated_at=timezone.now(),
+        pdf_sha256="0" * 64,
+    )
+    for position, (key, body) in enumerate(
+        [("context", "Secret de la structure A"), ("support", "Travailler la gouvernance")]
+    ):
+        SynthesisSection.objects.create(
+            version=version, position=position, key=key, title=key, body=body
+        )
+    assert "Secret" not in services.prefill(setup.cohort)["context"]
+    assert "Travailler la gouvernance" in services.prefill(setup.cohort)["context"]
+    kept = services.prefill(setup.cohort, keep=frozenset({"context"}))
+    assert "Secret de la structure A" in kept["context"]

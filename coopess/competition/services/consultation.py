@@ -34,9 +34,16 @@ from coopess.support.services import SupportError
 from coopess.support.services import engagement as engagement_services
 
 S = ConsultationStatus
-#: sections of the synthesis that go into the terms of reference by default (the others stay
-#: with the DLA unless the officer copies them on purpose)
-SHARED_SECTIONS = {"objectives", "objectifs", "enjeux", "perspectives"}
+#: sections of the synthesis (``diagnostic.synthesis_prefill.SECTION_TITLES``) that go into
+#: the terms of reference by default; the others describe each structure (context, blocking
+#: points, synergies, workshop) and stay with the DLA unless the officer ticks them on purpose
+SHARED_SECTIONS = {"cooperation_forms", "support"}
+CONFIDENTIAL_SECTIONS = {
+    "context": "Contexte de chaque structure",
+    "synergies": "Carte des synergies",
+    "blocking_points": "Points de blocage",
+    "workshop": "Résultats de l'atelier collectif",
+}
 
 
 def transition(consultation: Consultation, *, to: str, by: User | None, comment: str = "") -> None:
@@ -55,7 +62,7 @@ def transition(consultation: Consultation, *, to: str, by: User | None, comment:
     consultation.save(update_fields=["status"])
 
 
-def prefill(cohort: Cohort) -> dict:
+def prefill(cohort: Cohort, *, keep: frozenset[str] = frozenset()) -> dict:
     """What the terms of reference start from: the action plan (objectives), the validated
     synthesis' non-confidential sections (context) — never the structures' interview notes."""
     synthesis = (
@@ -68,7 +75,7 @@ def prefill(cohort: Cohort) -> dict:
         context = "\n\n".join(
             f"## {s.title}\n\n{s.body}"
             for s in synthesis.sections.all()
-            if s.key in SHARED_SECTIONS
+            if s.key in SHARED_SECTIONS or s.key in keep
         )
     actions = ActionItem.objects.filter(cohort=cohort).order_by("position", "pk")
     objectives = "\n".join(f"- {a.action}" for a in actions)
@@ -82,8 +89,14 @@ def prefill(cohort: Cohort) -> dict:
 
 
 def consultation_create(
-    *, cohort: Cohort, by: User, budget_ceiling: Decimal, deadline: dt.datetime
+    *,
+    cohort: Cohort,
+    by: User,
+    budget_ceiling: Decimal,
+    deadline: dt.datetime,
+    keep: list[str] | None = None,
 ) -> Consultation:
+    """Start the terms of reference; ``keep``: confidential sections copied on purpose."""
     if Consultation.objects.filter(cohort=cohort).exists():
         raise CompetitionError("Cette cohorte a déjà une mise en concurrence.")
     return Consultation.objects.create(
@@ -92,7 +105,7 @@ def consultation_create(
         budget_ceiling=budget_ceiling,
         deadline=deadline,
         criteria=[dict(c) for c in DEFAULT_CRITERIA],
-        **prefill(cohort),
+        **prefill(cohort, keep=frozenset(keep or []) & set(CONFIDENTIAL_SECTIONS)),
     )
 
 
