@@ -274,3 +274,36 @@ def test_total_over_ceiling_warned_next_to_the_field(client, setup):
     response = client.post(_link(consulted), {**data, "action": "submit_over"})
     assert response.status_code == 302
     assert Proposal.objects.get(consulted=consulted).submitted_at is not None
+
+
+def test_comparison_queries_do_not_grow_with_proposals(
+    officer_client, setup, django_assert_num_queries
+):
+    from decimal import Decimal
+
+    from coopess.competition.services import proposals as proposal_services
+
+    consultation = send(setup, make_consultation(setup, providers=6))
+    consulted = list(consultation.consulted.all())
+    url = reverse("competition:consultation", args=[setup.cohort.pk])
+
+    def add(items):
+        for item in items:
+            proposal = submit(item)
+            proposal_services.score_save(
+                proposal=proposal,
+                by=setup.officer,
+                marks={c["key"]: Decimal(12) for c in consultation.criteria},
+                no_conflict=True,
+            )
+
+    add(consulted[:2])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        officer_client.get(url)
+    count = len(captured)
+    add(consulted[2:])
+    with django_assert_num_queries(count):
+        assert officer_client.get(url).status_code == 200
