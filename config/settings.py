@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "coopess.diagnostic",
     "coopess.reporting",
     "coopess.support",
+    "coopess.competition",
     "coopess.finder",
     "coopess.followups",
     "coopess.privacy",

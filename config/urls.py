@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("coopess.selection.urls")),
     path("", include("coopess.diagnostic.urls")),
     path("", include("coopess.support.urls")),
+    path("", include("coopess.competition.urls")),
     path("", include("coopess.finder.urls")),
     path("", include("coopess.followups.urls")),
     path("", include("coopess.reporting.urls")),

@@ -113,6 +113,20 @@ MATRIX: dict[str, dict] = {
     "support:officer_structure": STRANGER,
     "support:officer_dla_referral": POST_ONLY,
     "support:actors": every(404, anonymous=LOGIN, officer=200),
+    # competition: the matrix officer works for another DLA; the token is not a provider's
+    "competition:providers": every(404, anonymous=LOGIN, officer=200),
+    "competition:consultation": STRANGER,
+    "competition:consult": POST_ONLY,
+    "competition:send": POST_ONLY,
+    "competition:answer": POST_ONLY,
+    "competition:close": POST_ONLY,
+    "competition:score": POST_ONLY,
+    "competition:choose": POST_ONLY,
+    "competition:letters": POST_ONLY,
+    "competition:abandon": POST_ONLY,
+    "competition:provider_home": NOT_FOUND,
+    "competition:provider_terms_pdf": NOT_FOUND,
+    "competition:terms_file": STRANGER,
     "support:actor": STRANGER,
     "support:structure": STRANGER,
     "support:structure_deliverable": STRANGER,
@@ -341,6 +355,7 @@ def test_matrix_names_only_existing_urls():
 def context(db):
     from coopess.applications import services
     from tests.applications.helpers import complete_application
+    from tests.competition.helpers import matrix_ids as competition_matrix_ids
     from tests.diagnostic.helpers import make_cohort
     from tests.finder.helpers import matrix_ids as finder_matrix_ids
     from tests.followups.helpers import matrix_ids as followup_matrix_ids
@@ -360,6 +375,7 @@ def context(db):
             **_workshop_ids(cohort),
             **_synthesis_ids(cohort),
             **support_matrix_ids(cohort),
+            **competition_matrix_ids(cohort),
             "call_id": cohort.call.pk,
             "feed_token": "inconnu" * 8,
             "notification_id": 1,

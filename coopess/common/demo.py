@@ -34,8 +34,10 @@ DEMO_STEPS = (
     "coopess.selection.demo",
     # the 2023 cohort's later history, step by step
     "coopess.diagnostic.demo",
-    # (integrator: "coopess.competition.demo" goes here, between diagnostic and support)
     "coopess.support.demo",
+    # the consultation that chose the engagement's firm: written after it, so that its chosen
+    # proposal repeats the engagement's figures
+    "coopess.competition.demo",
     "coopess.followups.demo",
     "coopess.privacy.demo",
     "coopess.finder.demo",

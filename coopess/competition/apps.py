@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CompetitionConfig(AppConfig):
+    name = "coopess.competition"
+    label = "competition"
+    verbose_name = "Mise en concurrence des prestataires"
+
+    def ready(self) -> None:
+        # the providers' personal data, declared to the privacy registry
+        from coopess.competition import privacy  # noqa: F401

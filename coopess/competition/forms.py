@@ -1,0 +1,144 @@
+"""The forms of the competition: the provider directory (SIRET checked as in applications),
+the terms of reference, the proposal (French messages, nothing typed lost), the choice."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from coopess.competition.models import Consultation, Proposal, Provider
+from coopess.structures.identifiers import clean_siret
+
+NUMBER_MESSAGE = "Saisissez un montant en euros, par exemple 1200 ou 1200,50."
+
+
+class ProviderForm(forms.ModelForm):
+    class Meta:
+        model = Provider
+        fields = ["name", "siret", "expertise", "departements", "contact_name", "email", "phone"]
+
+    def clean_siret(self) -> str:
+        return clean_siret(self.cleaned_data["siret"])
+
+
+class ConsultationCreateForm(forms.Form):
+    budget_ceiling = forms.DecimalField(
+        label="Plafond budgétaire (€ TTC)",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={"invalid": NUMBER_MESSAGE},
+    )
+    deadline = forms.DateTimeField(
+        label="Date limite de réception des propositions (heure de Paris)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    keep = forms.MultipleChoiceField(
+        label="Sections confidentielles de la synthèse à reprendre quand même",
+        help_text="Elles décrivent chaque structure : ne les cochez qu'à dessein, elles "
+        "partiront chez les prestataires consultés.",
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from coopess.competition.services.consultation import CONFIDENTIAL_SECTIONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = list(CONFIDENTIAL_SECTIONS.items())
+
+
+class TermsForm(forms.ModelForm):
+    class Meta:
+        model = Consultation
+        fields = [
+            "context",
+            "objectives",
+            "deliverables",
+            "half_days",
+            "organisation",
+            "calendar",
+            "budget_ceiling",
+            "deadline",
+            "contact",
+            "min_providers",
+        ]
+        widgets = {
+            "deadline": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+
+class ProposalForm(forms.ModelForm):
+    attachment = forms.FileField(label="Pièce jointe (PDF, DOCX ou ODT)", required=False)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "method",
+            "calendar",
+            "consultants",
+            "half_days",
+            "price_per_half_day",
+            "total",
+            "references",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("price_per_half_day", "total"):
+            self.fields[name].error_messages["invalid"] = NUMBER_MESSAGE
+            self.fields[name].localize = True
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
+            self.fields[name].widget.is_localized = True
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(label="Votre question", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Réponse publiée à tous les prestataires consultés",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ChoiceForm(forms.Form):
+    justification = forms.CharField(label="Justification du choix", widget=forms.Textarea)
+    starts_on = forms.DateField(
+        label="Début de la prestation (vide : celui de l'appel)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+    )
+    ends_on = forms.DateField(
+        label="Fin de la prestation (vide : celle de l'appel)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+    )
+    derogation = forms.CharField(
+        label="Dérogation au plafond (si la proposition le dépasse)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError({"ends_on": "La fin vient après le début."})
+        return data
+
+
+class AbandonForm(forms.Form):
+    reason = forms.CharField(label="Motif de l'abandon", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SendForm(forms.Form):
+    fewer_reason = forms.CharField(
+        label="Motif d'une consultation plus restreinte (si moins de prestataires que prévu)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )

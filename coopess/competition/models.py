@@ -1,0 +1,272 @@
+"""The competition between consulting providers that comes before the collective support.
+
+- ``Provider``: the directory of consulting providers kept by a DLA (SIRET, expertise,
+  départements, contact).
+- ``Consultation``: one per cohort — the terms of reference (cahier des charges), the budget
+  ceiling, the weighted criteria, the deadline (an instant, shown Europe/Paris) and the state
+  ``draft → consulting → closed → chosen | abandoned`` with a log row per move
+  (``ConsultationTransition``).
+- ``ConsultedProvider``: a provider invited to one consultation, reached by a secret link.
+- ``Question``: a provider's question; its answer is published, anonymised, to all consulted.
+- ``Proposal``: the provider's answer; the database refuses a submission after the deadline,
+  two chosen proposals in one consultation and a chosen proposal over the ceiling without a
+  written derogation.
+- ``Score``: the marks one person gives a proposal on the announced criteria.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from coopess.accounts.models import Organisation, User
+from coopess.common.models import TransitionLog
+from coopess.selection.models import Cohort
+
+DEFAULT_CRITERIA = [
+    {"key": "method", "label": "Pertinence de la méthode", "weight": 40},
+    {
+        "key": "experience",
+        "label": "Expérience de la coopération entre structures de l'ESS",
+        "weight": 30,
+    },
+    {"key": "price", "label": "Prix", "weight": 30},
+]
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Provider(models.Model):
+    operator = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="providers", verbose_name="DLA"
+    )
+    name = models.CharField("raison sociale", max_length=200)
+    siret = models.CharField("SIRET", max_length=14)
+    expertise = models.CharField("domaines d'expertise", max_length=300, blank=True)
+    departements = models.CharField("départements couverts", max_length=200, blank=True)
+    contact_name = models.CharField("contact : nom", max_length=150)
+    email = models.EmailField("contact : adresse électronique")
+    phone = models.CharField("contact : téléphone", max_length=30, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "prestataire"
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "siret"], name="provider_unique_siret")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsultationStatus(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    CONSULTING = "consulting", "Consultation en cours"
+    CLOSED = "closed", "Réponses closes"
+    CHOSEN = "chosen", "Prestataire choisi"
+    ABANDONED = "abandoned", "Abandonnée"
+
+
+TRANSITIONS: dict[str, set[str]] = {
+    ConsultationStatus.DRAFT: {ConsultationStatus.CONSULTING, ConsultationStatus.ABANDONED},
+    ConsultationStatus.CONSULTING: {ConsultationStatus.CLOSED, ConsultationStatus.ABANDONED},
+    ConsultationStatus.CLOSED: {ConsultationStatus.CHOSEN, ConsultationStatus.ABANDONED},
+    ConsultationStatus.CHOSEN: set(),
+    ConsultationStatus.ABANDONED: set(),
+}
+
+
+class Consultation(models.Model):
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="consultation")
+    status = models.CharField(
+        "état", max_length=20, choices=ConsultationStatus.choices, default=ConsultationStatus.DRAFT
+    )
+    version = models.PositiveIntegerField("version du cahier des charges", default=1)
+    context = models.TextField("contexte", blank=True)
+    objectives = models.TextField("objectifs", blank=True)
+    deliverables = models.TextField("livrables attendus", blank=True)
+    half_days = models.PositiveSmallIntegerField("nombre de demi-journées", default=4)
+    organisation = models.TextField(
+        "temps collectifs et individuels, présentiel ou distanciel", blank=True
+    )
+    calendar = models.TextField("calendrier", blank=True)
+    budget_ceiling = models.DecimalField(
+        "plafond budgétaire (€ TTC)", max_digits=10, decimal_places=2
+    )
+    criteria = models.JSONField("critères de choix et pondérations", default=list)
+    deadline = models.DateTimeField("date limite de réception des propositions")
+    contact = models.CharField("contact", max_length=200, blank=True)
+    min_providers = models.PositiveSmallIntegerField(
+        "prestataires à consulter au minimum", default=3
+    )
+    fewer_reason = models.TextField("motif d'une consultation plus restreinte", blank=True)
+    justification = models.TextField("justification du choix", blank=True)
+    abandon_reason = models.TextField("motif de l'abandon", blank=True)
+    letters_sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "mise en concurrence"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ConsultationStatus.ABANDONED) | ~Q(abandon_reason=""),
+                name="consultation_abandon_has_reason",
+                violation_error_message="Un abandon demande un motif écrit.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ConsultationStatus.CHOSEN) | ~Q(justification=""),
+                name="consultation_choice_justified",
+                violation_error_message="Le choix demande une justification écrite.",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_ceiling__gte=0), name="consultation_ceiling_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mise en concurrence — {self.cohort}"
+
+    def is_open(self, *, at=None) -> bool:
+        at = at or timezone.now()
+        return self.status == ConsultationStatus.CONSULTING and at < self.deadline
+
+
+class ConsultationTransition(TransitionLog):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=20, choices=ConsultationStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=ConsultationStatus.choices)
+
+    def __str__(self) -> str:
+        return f"{self.consultation}: {self.from_status} → {self.to_status}"
+
+
+class ConsultedProvider(models.Model):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="consulted"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="consultations")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    letter_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "provider"], name="consulted_provider_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} — {self.consultation}"
+
+
+class Question(models.Model):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="questions"
+    )
+    asked_by = models.ForeignKey(
+        ConsultedProvider, on_delete=models.SET_NULL, null=True, related_name="questions"
+    )
+    text = models.TextField("question")
+    answer = models.TextField("réponse", blank=True)
+    asked_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Proposal(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    consulted = models.OneToOneField(
+        ConsultedProvider, on_delete=models.CASCADE, related_name="proposal"
+    )
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="proposals"
+    )
+    method = models.TextField("méthode", blank=True)
+    calendar = models.TextField("calendrier", blank=True)
+    consultants = models.CharField("consultant·es intervenant·es", max_length=300, blank=True)
+    half_days = models.PositiveSmallIntegerField("demi-journées", null=True, blank=True)
+    price_per_half_day = models.DecimalField(
+        "prix par demi-journée (€ TTC)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    total = models.DecimalField(
+        "prix total (€ TTC)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    references = models.TextField("références", blank=True)
+    attachment = models.FileField("pièce jointe", upload_to="documents/", blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    # copies of the consultation at submission, so that the database checks the invariants
+    deadline = models.DateTimeField()
+    ceiling = models.DecimalField(max_digits=10, decimal_places=2)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    chosen = models.BooleanField(default=False)
+    derogation = models.TextField("dérogation au plafond", blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "proposition"
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | Q(submitted_at__lt=F("deadline")),
+                name="proposal_before_deadline",
+                violation_error_message="La date limite de réception est passée.",
+            ),
+            models.UniqueConstraint(
+                fields=["consultation"],
+                condition=Q(chosen=True),
+                name="proposal_one_chosen_per_consultation",
+            ),
+            models.CheckConstraint(
+                condition=Q(chosen=False) | Q(submitted_at__isnull=False),
+                name="proposal_chosen_is_submitted",
+            ),
+            models.CheckConstraint(
+                condition=Q(chosen=False) | Q(total__lte=F("ceiling")) | ~Q(derogation=""),
+                name="proposal_chosen_within_ceiling_or_derogation",
+                violation_error_message="Au-delà du plafond, le choix demande une dérogation écrite.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposition de {self.consulted.provider}"
+
+
+class Score(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="scores")
+    by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    marks = models.JSONField(default=dict)
+    comment = models.TextField(blank=True)
+    no_conflict_declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "by"], name="score_once_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"Notes de {self.by} — {self.proposal}"
+
+    def weighted(self, criteria: list[dict]) -> float:
+        """The mark out of 20, weighted by the criteria (each criterion marked out of 20)."""
+        total_weight = sum(c["weight"] for c in criteria) or 1
+        return round(
+            sum(float(self.marks.get(c["key"], 0)) * c["weight"] for c in criteria) / total_weight,
+            2,
+        )

@@ -1,0 +1,42 @@
+"""Who reaches what of a consultation: the officers of the cohort's DLA see and write
+everything; a consulted provider reaches only its own consultation and proposal, through its
+secret link (the token is the key); anything else answers 404."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from coopess.accounts.models import Role, User
+from coopess.competition.models import Consultation, ConsultedProvider, Provider
+from coopess.diagnostic import permissions as diagnostic_permissions
+
+
+def officer_operators(user: User) -> list[int]:
+    return [o.pk for o in user.organisations_for(Role.OFFICER)]
+
+
+def require_officer(user: User) -> None:
+    if not officer_operators(user):
+        raise Http404
+
+
+def officer_providers(user: User) -> QuerySet[Provider]:
+    return Provider.objects.filter(operator_id__in=officer_operators(user))
+
+
+def officer_consultation(user: User, cohort_id: int) -> Consultation | None:
+    """The consultation of a cohort of the officer's DLA (None when not started), else 404."""
+    cohort = diagnostic_permissions.officer_cohort(user, cohort_id)
+    return Consultation.objects.filter(cohort=cohort).select_related("cohort__call").first()
+
+
+def consulted_by_token(token: str) -> ConsultedProvider:
+    """The consulted provider holding this secret link (sent only once consulting began)."""
+    return get_object_or_404(
+        ConsultedProvider.objects.select_related(
+            "provider", "consultation__cohort__call__operator"
+        ).filter(invited_at__isnull=False),
+        token=token,
+    )

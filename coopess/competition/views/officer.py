@@ -1,0 +1,229 @@
+"""The officer's pages of the competition: the providers directory of the DLA, the consultation
+of a cohort (terms of reference, providers consulted, sending, questions, closing, side-by-side
+comparison and marks, choice, letters, abandon). Every write goes through ``services``."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from coopess.competition import forms, permissions
+from coopess.competition.models import ConsultationStatus, Proposal, Question
+from coopess.competition.services import CompetitionError
+from coopess.competition.services import consultation as services
+from coopess.competition.services import proposals as proposal_services
+
+
+def providers(request: HttpRequest) -> HttpResponse:
+    permissions.require_officer(request.user)
+    form = forms.ProviderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        provider = form.save(commit=False)
+        provider.operator_id = permissions.officer_operators(request.user)[0]
+        if permissions.officer_providers(request.user).filter(siret=provider.siret).exists():
+            form.add_error("siret", "Ce SIRET est déjà dans l'annuaire.")
+        else:
+            provider.save()
+            messages.success(request, f"« {provider.name} » est ajouté à l'annuaire.")
+            return redirect("competition:providers")
+    rows = permissions.officer_providers(request.user).prefetch_related(
+        "consultations__consultation__cohort"
+    )
+    return render(request, "competition/providers.html", {"providers": rows, "form": form})
+
+
+def _redirect(cohort_id: int):
+    return redirect("competition:consultation", cohort_id)
+
+
+def consultation(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    item = permissions.officer_consultation(request.user, cohort_id)
+    if item is None:
+        form = forms.ConsultationCreateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            from coopess.diagnostic.permissions import officer_cohort
+
+            services.consultation_create(
+                cohort=officer_cohort(request.user, cohort_id), by=request.user, **form.cleaned_data
+            )
+            messages.success(request, "Le cahier des charges est pré-rempli : relisez-le.")
+            return _redirect(cohort_id)
+        return render(request, "competition/start.html", {"form": form, "cohort_id": cohort_id})
+    terms = forms.TermsForm(instance=item)
+    if request.method == "POST" and item.status == ConsultationStatus.DRAFT:
+        terms = forms.TermsForm(request.POST, instance=item)
+        if terms.is_valid():
+            services.consultation_update(consultation=item, by=request.user, **terms.cleaned_data)
+            messages.success(request, f"Version {item.version} du cahier des charges enregistrée.")
+            return _redirect(cohort_id)
+    proposals = list(
+        Proposal.objects.filter(consultation=item, submitted_at__isnull=False)
+        .select_related("consulted__provider")
+        .prefetch_related("scores")
+        .order_by("pk")
+    )
+    for proposal in proposals:
+        proposal.mark = proposal_services.average_marks(proposal, item.criteria)
+        proposal.over_ceiling = proposal.total is not None and proposal.total > proposal.ceiling
+    consulted_ids = set(item.consulted.values_list("provider_id", flat=True))
+    context = {
+        "consultation": item,
+        "cohort_id": cohort_id,
+        "terms": terms,
+        "consulted": item.consulted.select_related("provider"),
+        "available": permissions.officer_providers(request.user).exclude(pk__in=consulted_ids),
+        "questions": item.questions.all(),
+        "proposals": proposals,
+        "transitions": item.transitions.select_related("by"),
+        "send_form": forms.SendForm(),
+        "choice_form": forms.ChoiceForm(),
+        "abandon_form": forms.AbandonForm(),
+        "answer_form": forms.AnswerForm(),
+        "is_draft": item.status == ConsultationStatus.DRAFT,
+        "is_consulting": item.status == ConsultationStatus.CONSULTING,
+        "is_closed": item.status == ConsultationStatus.CLOSED,
+        "is_chosen": item.status == ConsultationStatus.CHOSEN,
+    }
+    return render(request, "competition/consultation.html", context)
+
+
+def _act(request: HttpRequest, cohort_id: int, action) -> HttpResponse:
+    item = permissions.officer_consultation(request.user, cohort_id)
+    if item is None:
+        raise Http404
+    try:
+        text = action(item)
+    except CompetitionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, text)
+    return _redirect(cohort_id)
+
+
+@require_POST
+def consult(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    provider = get_object_or_404(
+        permissions.officer_providers(request.user), pk=request.POST.get("provider") or 0
+    )
+
+    def action(item):
+        services.provider_consult(consultation=item, provider=provider, by=request.user)
+        return f"« {provider.name} » sera consulté."
+
+    return _act(request, cohort_id, action)
+
+
+@require_POST
+def send(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    def action(item):
+        services.consultation_send(
+            consultation=item,
+            by=request.user,
+            fewer_reason=request.POST.get("fewer_reason", ""),
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+        return "Le cahier des charges est parti aux prestataires consultés."
+
+    return _act(request, cohort_id, action)
+
+
+@require_POST
+def answer(request: HttpRequest, cohort_id: int, question_id: int) -> HttpResponse:
+    def action(item):
+        question = get_object_or_404(Question, consultation=item, pk=question_id)
+        proposal_services.question_answer(
+            question=question, by=request.user, answer=request.POST.get("answer", "")
+        )
+        return "La réponse est publiée à tous les prestataires consultés."
+
+    return _act(request, cohort_id, action)
+
+
+@require_POST
+def close(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    def action(item):
+        services.consultation_close(consultation=item, by=request.user)
+        return "Les réponses sont closes : comparez les propositions."
+
+    return _act(request, cohort_id, action)
+
+
+@require_POST
+def score(request: HttpRequest, cohort_id: int, proposal_id: int) -> HttpResponse:
+    def action(item):
+        proposal = get_object_or_404(Proposal, consultation=item, pk=proposal_id)
+        marks = {}
+        for criterion in item.criteria:
+            raw = request.POST.get(f"mark_{criterion['key']}", "").replace(",", ".").strip()
+            try:
+                marks[criterion["key"]] = Decimal(raw)
+            except InvalidOperation as error:
+                raise CompetitionError(
+                    f"Note « {criterion['label']} » : saisissez un nombre de 0 à 20."
+                ) from error
+        proposal_services.score_save(
+            proposal=proposal,
+            by=request.user,
+            marks=marks,
+            no_conflict=request.POST.get("no_conflict") == "on",
+        )
+        return f"Notes de « {proposal.consulted.provider} » enregistrées."
+
+    return _act(request, cohort_id, action)
+
+
+@require_POST
+def choose(request: HttpRequest, cohort_id: int, proposal_id: int) -> HttpResponse:
+    form = forms.ChoiceForm(request.POST)
+
+    def action(item):
+        proposal = get_object_or_404(Proposal, consultation=item, pk=proposal_id)
+        if not form.is_valid():
+            errors = "; ".join(e for errs in form.errors.values() for e in errs)
+            raise CompetitionError(f"Choix non enregistré : {errors}")
+        services.proposal_choose(proposal=proposal, by=request.user, **form.cleaned_data)
+        return "Le prestataire est choisi : la prestation de conseil est créée."
+
+    return _act(request, cohort_id, action)
+
+
+@require_POST
+def letters(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    def action(item):
+        sent = services.letters_send(consultation=item, by=request.user)
+        return f"{sent} lettre(s) envoyée(s)."
+
+    return _act(request, cohort_id, action)
+
+
+@require_POST
+def abandon(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    def action(item):
+        services.consultation_abandon(
+            consultation=item, by=request.user, reason=request.POST.get("reason", "")
+        )
+        return "La mise en concurrence est abandonnée."
+
+    return _act(request, cohort_id, action)
+
+
+def terms_file(request: HttpRequest, cohort_id: int, fmt: str) -> HttpResponse:
+    """The terms of reference as PDF or editable DOCX."""
+    from coopess.competition import documents
+
+    item = permissions.officer_consultation(request.user, cohort_id)
+    if item is None or fmt not in ("pdf", "docx"):
+        raise Http404
+    if fmt == "pdf":
+        content, kind = documents.terms_pdf(item), "application/pdf"
+    else:
+        content = documents.terms_docx(item)
+        kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    response = HttpResponse(content, content_type=kind)
+    name = f"cahier-des-charges-v{item.version}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,74 @@
+"""Building a consultation in tests: providers of the cohort's DLA, a sent consultation and
+proposals submitted before the deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from coopess.competition.models import Consultation, ConsultedProvider, Provider
+from coopess.competition.services import consultation as services
+from coopess.competition.services import proposals as proposal_services
+from coopess.structures.identifiers import fictitious_siret
+from tests.diagnostic.helpers import CohortSetup
+
+
+def make_provider(operator, index: int = 1, **fields) -> Provider:
+    values = {
+        "name": f"Cabinet fictif n°{index}",
+        "siret": fictitious_siret(900 + index),
+        "contact_name": f"Contact {index}",
+        "email": f"cabinet{index}@example.org",
+        "expertise": "coopération, gouvernance",
+        "departements": "44, 49",
+    }
+    values.update(fields)
+    return Provider.objects.create(operator=operator, **values)
+
+
+def make_consultation(
+    setup: CohortSetup, *, providers: int = 3, ceiling: str = "5000", days: int = 10
+) -> Consultation:
+    consultation = services.consultation_create(
+        cohort=setup.cohort,
+        by=setup.officer,
+        budget_ceiling=Decimal(ceiling),
+        deadline=timezone.now() + dt.timedelta(days=days),
+    )
+    for index in range(1, providers + 1):
+        services.provider_consult(
+            consultation=consultation,
+            provider=make_provider(setup.call.operator, index + 10 * setup.cohort.pk),
+            by=setup.officer,
+        )
+    return consultation
+
+
+def send(setup: CohortSetup, consultation: Consultation, **kwargs) -> Consultation:
+    return services.consultation_send(consultation=consultation, by=setup.officer, **kwargs)
+
+
+def submit(consulted: ConsultedProvider, *, price: str = "1000", half_days: int = 4):
+    proposal_services.proposal_save(
+        consulted=consulted,
+        method="Deux ateliers collectifs puis deux temps individuels.",
+        calendar="Septembre à novembre.",
+        consultants="Nadia Consultante",
+        half_days=half_days,
+        price_per_half_day=Decimal(price),
+        total=Decimal(price) * half_days,
+        references="Trois coopérations accompagnées.",
+    )
+    return proposal_services.proposal_submit(consulted=consulted)
+
+
+def matrix_ids(setup: CohortSetup) -> dict:
+    """A sent consultation of the matrix cohort, a question and a proposal (nobody in the
+    matrix may see them)."""
+    consultation = send(setup, make_consultation(setup))
+    consulted = consultation.consulted.first()
+    question = proposal_services.question_ask(consulted=consulted, text="Question ?")
+    proposal = submit(consulted)
+    return {"question_id": question.pk, "proposal_id": proposal.pk}

@@ -1,0 +1,309 @@
+"""The competition's pages through the client: the officer's consultation, the provider's
+secret link, French messages next to the field with the draft kept, another DLA's 404."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from coopess.accounts.models import Role
+from coopess.competition.models import Consultation, ConsultationStatus, Proposal
+from coopess.competition.services import consultation as services
+from tests.common.upload_samples import pdf, png, upload
+from tests.competition.helpers import make_consultation, make_provider, send, submit
+from tests.conftest import sign_in
+from tests.diagnostic.helpers import make_cohort
+from tests.factories import add_totp, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup():
+    return make_cohort(seed=5)
+
+
+@pytest.fixture
+def officer_client(client, setup):
+    sign_in(client, setup.officer)
+    return client
+
+
+def test_officer_starts_edits_and_sends(officer_client, setup, assert_no_invalid_variables):
+    url = reverse("competition:consultation", args=[setup.cohort.pk])
+    response = officer_client.get(url)
+    assert response.status_code == 200
+    response = officer_client.post(url, {"budget_ceiling": "4800", "deadline": "2099-03-01T12:00"})
+    assert response.status_code == 302
+    consultation = Consultation.objects.get(cohort=setup.cohort)
+    for index in (1, 2):
+        provider = make_provider(setup.call.operator, index)
+        officer_client.post(
+            reverse("competition:consult", args=[setup.cohort.pk]), {"provider": provider.pk}
+        )
+    assert consultation.consulted.count() == 2
+    response = officer_client.post(reverse("competition:send", args=[setup.cohort.pk]), follow=True)
+    assert "au moins 3" in response.content.decode()
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.DRAFT
+    officer_client.post(
+        reverse("competition:send", args=[setup.cohort.pk]),
+        {"fewer_reason": "Deux cabinets seulement sur ce territoire."},
+    )
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.CONSULTING
+    response = officer_client.get(url)
+    assert_no_invalid_variables(response)
+    assert "Deux cabinets seulement" in response.content.decode()
+
+
+def test_other_dla_officer_gets_404(client, setup):
+    make_consultation(setup)
+    other = make_user(Role.OFFICER)
+    add_totp(other)
+    sign_in(client, other)
+    assert (
+        client.get(reverse("competition:consultation", args=[setup.cohort.pk])).status_code == 404
+    )
+    response = client.post(reverse("competition:close", args=[setup.cohort.pk]))
+    assert response.status_code == 404
+
+
+def test_providers_directory_checks_siret(officer_client, setup, django_assert_num_queries):
+    url = reverse("competition:providers")
+    response = officer_client.post(
+        url, {"name": "Cabinet", "siret": "123", "contact_name": "A", "email": "a@example.org"}
+    )
+    assert response.status_code == 200
+    assert "SIRET" in response.content.decode() and "14 chiffres" in response.content.decode()
+    for index in range(3):
+        make_provider(setup.call.operator, index)
+    with django_assert_num_queries(5) as captured:
+        officer_client.get(url)
+    count = len(captured)
+    for index in range(3, 8):
+        make_provider(setup.call.operator, index)
+    with django_assert_num_queries(count):
+        officer_client.get(url)
+
+
+def _link(consulted):
+    return reverse("competition:provider_home", args=[consulted.token])
+
+
+def test_unsent_link_is_not_found(client, setup):
+    consultation = make_consultation(setup)
+    assert client.get(_link(consultation.consulted.first())).status_code == 404
+
+
+def test_provider_sees_only_its_own_proposal(client, setup):
+    consultation = send(setup, make_consultation(setup))
+    first, second = list(consultation.consulted.all())[:2]
+    submit(first, price="1234")
+    response = client.get(_link(second))
+    assert response.status_code == 200
+    assert "1234" not in response.content.decode()
+    assert "4936" in client.get(_link(first)).content.decode()
+
+
+def test_price_not_a_number_keeps_the_draft(client, setup):
+    consultation = send(setup, make_consultation(setup))
+    consulted = consultation.consulted.first()
+    response = client.post(
+        _link(consulted),
+        {"action": "draft", "method": "Ma méthode détaillée", "price_per_half_day": "mille"},
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Saisissez un montant en euros" in content
+    assert "Ma méthode détaillée" in content
+
+
+def test_file_not_what_it_says_is_refused(client, setup):
+    consultation = send(setup, make_consultation(setup))
+    consulted = consultation.consulted.first()
+    response = client.post(
+        _link(consulted),
+        {
+            "action": "draft",
+            "method": "Méthode gardée",
+            "attachment": upload("proposition.pdf", png(), "application/pdf"),
+        },
+    )
+    assert response.status_code == 200
+    assert "Méthode gardée" in response.content.decode()
+    assert Proposal.objects.get(consulted=consulted).method == "Méthode gardée"
+    assert not Proposal.objects.get(consulted=consulted).attachment
+
+
+def test_submit_with_attachment_and_late_refused(client, setup):
+    consultation = send(setup, make_consultation(setup))
+    first, second = list(consultation.consulted.all())[:2]
+    data = {
+        "method": "Méthode",
+        "consultants": "Nadia",
+        "half_days": "4",
+        "price_per_half_day": "1100,50",
+        "total": "4402",
+        "action": "submit",
+    }
+    response = client.post(
+        _link(first), {**data, "attachment": upload("offre.pdf", pdf(), "application/pdf")}
+    )
+    assert response.status_code == 302
+    proposal = Proposal.objects.get(consulted=first)
+    assert proposal.submitted_at and proposal.attachment
+    assert str(proposal.price_per_half_day) == "1100.50"
+    with time_machine.travel(consultation.deadline + dt.timedelta(minutes=1), tick=False):
+        response = client.post(_link(second), data)
+    assert response.status_code == 200
+    assert "date limite" in response.content.decode()
+    assert Proposal.objects.get(consulted=second).submitted_at is None
+    assert Proposal.objects.get(consulted=second).method == "Méthode"
+
+
+def test_question_answered_anonymously(client, officer_client, setup):
+    consultation = send(setup, make_consultation(setup))
+    first, second = list(consultation.consulted.all())[:2]
+    client.post(_link(first), {"action": "question", "text": "Le distanciel est-il possible ?"})
+    question = consultation.questions.get()
+    officer_client.post(
+        reverse("competition:answer", args=[setup.cohort.pk, question.pk]), {"answer": "Oui."}
+    )
+    page = client.get(_link(second)).content.decode()
+    assert "Le distanciel est-il possible ?" in page and "Oui." in page
+    assert first.provider.name not in page
+
+
+def test_officer_compares_scores_chooses_and_sends_letters(officer_client, setup):
+    consultation = send(setup, make_consultation(setup, ceiling="4200"))
+    proposals = [
+        submit(c, price=p)
+        for c, p in zip(consultation.consulted.all(), ("1000", "1100", "1200"), strict=True)
+    ]
+    base = [setup.cohort.pk]
+    response = officer_client.post(reverse("competition:close", args=base), follow=True)
+    assert "pas encore passée" in response.content.decode()
+    with time_machine.travel(consultation.deadline + dt.timedelta(minutes=1), tick=False):
+        services.consultation_close(consultation=consultation, by=setup.officer)
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.CLOSED
+    page = officer_client.get(reverse("competition:consultation", args=base)).content.decode()
+    assert "au-delà du plafond" in page
+    officer_client.post(
+        reverse("competition:score", args=[*base, proposals[0].pk]),
+        {
+            "mark_method": "15",
+            "mark_experience": "14",
+            "mark_price": "18,5",
+            "no_conflict": "on",
+        },
+    )
+    assert proposals[0].scores.count() == 1
+    response = officer_client.post(
+        reverse("competition:choose", args=[*base, proposals[2].pk]),
+        {"justification": "Seul disponible."},
+        follow=True,
+    )
+    assert "dérogation" in response.content.decode()
+    officer_client.post(
+        reverse("competition:choose", args=[*base, proposals[0].pk]),
+        {"justification": "Meilleure note."},
+    )
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.CHOSEN
+    assert setup.cohort.engagement.budget == proposals[0].total
+    officer_client.post(reverse("competition:letters", args=base))
+    consultation.refresh_from_db()
+    assert consultation.letters_sent_at is not None
+
+
+def test_terms_as_pdf_and_docx(officer_client, client, setup):
+    import io
+
+    from docx import Document
+
+    consultation = send(setup, make_consultation(setup))
+    base = [setup.cohort.pk]
+    response = officer_client.get(reverse("competition:terms_file", args=[*base, "pdf"]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    response = officer_client.get(reverse("competition:terms_file", args=[*base, "docx"]))
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "Critères de choix" in text and "Pertinence de la méthode : 40" in text
+    assert (
+        officer_client.get(reverse("competition:terms_file", args=[*base, "odt"])).status_code
+        == 404
+    )
+    token = consultation.consulted.first().token
+    response = client.get(reverse("competition:provider_terms_pdf", args=[token]))
+    assert response.content.startswith(b"%PDF")
+
+
+def test_letters_carry_a_pdf(officer_client, setup):
+    from coopess.common.models import OutgoingEmail
+
+    consultation = send(setup, make_consultation(setup))
+    proposals = [submit(c) for c in consultation.consulted.all()]
+    with time_machine.travel(consultation.deadline, tick=False):
+        services.consultation_close(consultation=consultation, by=setup.officer)
+    services.proposal_choose(proposal=proposals[0], by=setup.officer, justification="Méthode.")
+    officer_client.post(reverse("competition:letters", args=[setup.cohort.pk]))
+    letters = OutgoingEmail.objects.filter(subject="Résultat de la consultation")
+    assert letters.count() == 3
+    assert all("resultat-consultation.pdf" in str(letter.payload) for letter in letters)
+
+
+def test_total_over_ceiling_warned_next_to_the_field(client, setup):
+    consultation = send(setup, make_consultation(setup, ceiling="3000"))
+    consulted = consultation.consulted.first()
+    data = {
+        "method": "Méthode",
+        "consultants": "Nadia",
+        "half_days": "4",
+        "price_per_half_day": "1000",
+        "total": "4000",
+        "action": "submit",
+    }
+    response = client.post(_link(consulted), data)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_total_error"><p>Ce total dépasse le plafond de 3000' in content
+    proposal = Proposal.objects.get(consulted=consulted)
+    assert proposal.total == 4000 and proposal.submitted_at is None
+    response = client.post(_link(consulted), {**data, "action": "submit_over"})
+    assert response.status_code == 302
+    assert Proposal.objects.get(consulted=consulted).submitted_at is not None
+
+
+def test_comparison_queries_do_not_grow_with_proposals(
+    officer_client, setup, django_assert_num_queries
+):
+    from decimal import Decimal
+
+    from coopess.competition.services import proposals as proposal_services
+
+    consultation = send(setup, make_consultation(setup, providers=6))
+    consulted = list(consultation.consulted.all())
+    url = reverse("competition:consultation", args=[setup.cohort.pk])
+
+    def add(items):
+        for item in items:
+            proposal = submit(item)
+            proposal_services.score_save(
+                proposal=proposal,
+                by=setup.officer,
+                marks={c["key"]: Decimal(12) for c in consultation.criteria},
+                no_conflict=True,
+            )
+
+    add(consulted[:2])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        officer_client.get(url)
+    count = len(captured)
+    add(consulted[2:])
+    with django_assert_num_queries(count):
+        assert officer_client.get(url).status_code == 200
