@@ -123,6 +123,8 @@ MATRIX: dict[str, dict] = {
     "competition:score": POST_ONLY,
     "competition:choose": POST_ONLY,
     "competition:letters": POST_ONLY,
+    "competition:proposal_attachment": STRANGER,
+    "competition:provider_attachment": NOT_FOUND,
     "competition:abandon": POST_ONLY,
     "competition:provider_home": NOT_FOUND,
     "competition:provider_terms_pdf": NOT_FOUND,

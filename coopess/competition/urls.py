@@ -25,6 +25,11 @@ urlpatterns = [
         officer.choose,
         name="choose",
     ),
+    path(
+        "concurrence/cohorte/<int:cohort_id>/proposition/<int:proposal_id>/piece-jointe/",
+        officer.proposal_attachment,
+        name="proposal_attachment",
+    ),
     path("concurrence/cohorte/<int:cohort_id>/lettres/", officer.letters, name="letters"),
     path("concurrence/cohorte/<int:cohort_id>/abandonner/", officer.abandon, name="abandon"),
     path(
@@ -37,5 +42,10 @@ urlpatterns = [
         "concurrence/lien/<str:token>/cahier-des-charges.pdf",
         provider.terms_pdf,
         name="provider_terms_pdf",
+    ),
+    path(
+        "concurrence/lien/<str:token>/piece-jointe/",
+        provider.attachment,
+        name="provider_attachment",
     ),
 ]

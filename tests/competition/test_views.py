@@ -307,3 +307,37 @@ def test_comparison_queries_do_not_grow_with_proposals(
     add(consulted[2:])
     with django_assert_num_queries(count):
         assert officer_client.get(url).status_code == 200
+
+
+def test_attachment_read_by_its_provider_and_by_the_officer_once_submitted(client, setup):
+    consultation = send(setup, make_consultation(setup))
+    first, second = list(consultation.consulted.all())[:2]
+    content = pdf(comment=b"offre du cabinet")
+    draft = {"action": "draft", "method": "Méthode", "attachment": upload("offre.pdf", content)}
+    assert client.post(_link(first), draft).status_code == 302
+    proposal = Proposal.objects.get(consulted=first)
+    own = reverse("competition:provider_attachment", args=[first.token])
+    page = client.get(_link(first)).content.decode()
+    assert own in page and "offre.pdf" in page
+    response = client.get(own)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == content
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert 'filename="offre.pdf"' in response["Content-Disposition"]
+    # another provider's link reaches its own proposal only, which has no file
+    assert (
+        client.get(reverse("competition:provider_attachment", args=[second.token])).status_code
+        == 404
+    )
+    officer_url = reverse("competition:proposal_attachment", args=[setup.cohort.pk, proposal.pk])
+    sign_in(client, setup.officer)
+    assert client.get(officer_url).status_code == 404  # a draft stays the provider's
+    submit(first)
+    page = client.get(reverse("competition:consultation", args=[setup.cohort.pk]))
+    assert officer_url in page.content.decode()
+    response = client.get(officer_url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == content
+    other = make_user(Role.OFFICER)
+    add_totp(other)
+    sign_in(client, other)
+    assert client.get(officer_url).status_code == 404

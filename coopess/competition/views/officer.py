@@ -227,3 +227,20 @@ def terms_file(request: HttpRequest, cohort_id: int, fmt: str) -> HttpResponse:
     name = f"cahier-des-charges-v{item.version}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def proposal_attachment(request: HttpRequest, cohort_id: int, proposal_id: int) -> HttpResponse:
+    """The attachment of a submitted proposal (a draft stays the provider's own)."""
+    from coopess.common.uploads import protected_file_response
+
+    item = permissions.officer_consultation(request.user, cohort_id)
+    if item is None:
+        raise Http404
+    proposal = get_object_or_404(
+        Proposal, pk=proposal_id, consultation=item, submitted_at__isnull=False
+    )
+    if not proposal.attachment:
+        raise Http404
+    return protected_file_response(
+        proposal.attachment, download_name=proposal.attachment_name or "piece-jointe"
+    )

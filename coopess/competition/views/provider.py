@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from coopess.competition import forms, permissions
@@ -101,3 +101,17 @@ def terms_pdf(request: HttpRequest, token: str) -> HttpResponse:
     response = Response(render(consulted.consultation), content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="cahier-des-charges.pdf"'
     return response
+
+
+@login_not_required
+def attachment(request: HttpRequest, token: str) -> HttpResponse:
+    """The attachment of the holder's own proposal, draft or submitted."""
+    from coopess.common.uploads import protected_file_response
+
+    consulted = permissions.consulted_by_token(token)
+    proposal = services.proposal_for(consulted)
+    if not proposal.attachment:
+        raise Http404
+    return protected_file_response(
+        proposal.attachment, download_name=proposal.attachment_name or "piece-jointe"
+    )
