@@ -132,6 +132,46 @@ class ChoiceForm(forms.Form):
         return data
 
 
+MARK_MESSAGE = "Saisissez une note de 0 à 20, par exemple 14 ou 14,5."
+
+
+class ScoreForm(forms.Form):
+    """One person's marks for one proposal: a field per announced criterion, then the
+    declaration of no conflict of interest (as the selection committee's reviewers make)."""
+
+    def __init__(self, *args, criteria: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        for criterion in criteria:
+            field = forms.DecimalField(
+                label=f"{criterion['label']} ({criterion['weight']} %), note sur 20",
+                min_value=0,
+                max_value=20,
+                decimal_places=2,
+                localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                error_messages={
+                    "required": MARK_MESSAGE,
+                    "invalid": MARK_MESSAGE,
+                    "min_value": MARK_MESSAGE,
+                    "max_value": MARK_MESSAGE,
+                    "max_decimal_places": MARK_MESSAGE,
+                    "max_digits": MARK_MESSAGE,
+                },
+            )
+            field.widget.is_localized = True
+            self.fields[f"mark_{criterion['key']}"] = field
+        self.fields["no_conflict"] = forms.BooleanField(
+            label="Je déclare n'avoir aucun lien d'intérêt avec ce prestataire.",
+            error_messages={
+                "required": "Déclarez n'avoir aucun lien d'intérêt avec ce prestataire avant "
+                "de noter."
+            },
+        )
+
+    def marks(self, criteria: list[dict]) -> dict:
+        return {c["key"]: self.cleaned_data[f"mark_{c['key']}"] for c in criteria}
+
+
 class AbandonForm(forms.Form):
     reason = forms.CharField(label="Motif de l'abandon", widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -2,6 +2,7 @@
 secret link, French messages next to the field with the draft kept, another DLA's 404."""
 
 import datetime as dt
+from html import unescape
 
 import pytest
 import time_machine
@@ -341,3 +342,46 @@ def test_attachment_read_by_its_provider_and_by_the_officer_once_submitted(clien
     add_totp(other)
     sign_in(client, other)
     assert client.get(officer_url).status_code == 404
+
+
+def _error_of(html: str, field_id: str) -> str:
+    """The text of a field's error slot (``_partials/field.html``)."""
+    import re
+
+    match = re.search(rf'id="{field_id}_error">(.*?)</div>', html, re.S)
+    assert match, f"no error slot for {field_id}"
+    return unescape(re.sub(r"<[^>]+>", "", match.group(1)))
+
+
+def test_refused_marks_and_choice_answer_next_to_the_field_and_keep_what_was_typed(
+    officer_client, setup
+):
+    consultation = send(setup, make_consultation(setup, ceiling="4000"))
+    over = submit(consultation.consulted.first(), price="1200")  # 4,800 € > 4,000 €
+    with time_machine.travel(consultation.deadline + dt.timedelta(minutes=1), tick=False):
+        services.consultation_close(consultation=consultation, by=setup.officer)
+    base = [setup.cohort.pk, over.pk]
+    response = officer_client.post(
+        reverse("competition:score", args=base),
+        {"mark_method": "25", "mark_experience": "douze", "mark_price": "14,5"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    for key in ("method", "experience"):
+        assert "note de 0 à 20" in _error_of(html, f"mark-{over.pk}-mark_{key}")
+    assert "aucun lien d'intérêt" in _error_of(html, f"mark-{over.pk}-no_conflict")
+    assert _error_of(html, f"mark-{over.pk}-mark_price") == ""
+    assert 'name="mark_price" value="14,5"' in html
+    assert 'name="mark_experience" value="douze"' in html
+    assert "<details open>" in html  # the proposal's detail stays open
+    assert over.scores.count() == 0
+    response = officer_client.post(
+        reverse("competition:choose", args=base),
+        {"justification": "La seule méthode qui convient aux cinq structures."},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "écrivez la dérogation" in _error_of(html, f"choice-{over.pk}-derogation")
+    assert "La seule méthode qui convient aux cinq structures.</textarea>" in html
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.CLOSED

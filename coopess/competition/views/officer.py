@@ -4,8 +4,6 @@ comparison and marks, choice, letters, abandon). Every write goes through ``serv
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -60,6 +58,14 @@ def consultation(request: HttpRequest, cohort_id: int) -> HttpResponse:
             services.consultation_update(consultation=item, by=request.user, **terms.cleaned_data)
             messages.success(request, f"Version {item.version} du cahier des charges enregistrée.")
             return _redirect(cohort_id)
+    return _page(request, item, cohort_id, terms=terms)
+
+
+def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int = 200):
+    """The consultation page; ``bound`` = (proposal id, score form, choice form) re-shows a
+    proposal's refused marks or choice with the messages next to the fields and what was
+    typed."""
+    terms = terms or forms.TermsForm(instance=item)
     proposals = list(
         Proposal.objects.filter(consultation=item, submitted_at__isnull=False)
         .select_related("consulted__provider")
@@ -69,6 +75,13 @@ def consultation(request: HttpRequest, cohort_id: int) -> HttpResponse:
     for proposal in proposals:
         proposal.mark = proposal_services.average_marks(proposal, item.criteria)
         proposal.over_ceiling = proposal.total is not None and proposal.total > proposal.ceiling
+        proposal.bound = bool(bound and bound[0] == proposal.pk)
+        proposal.score_form = (bound[1] if proposal.bound and bound[1] else None) or (
+            forms.ScoreForm(criteria=item.criteria, auto_id=f"mark-{proposal.pk}-%s")
+        )
+        proposal.choice_form = (bound[2] if proposal.bound and bound[2] else None) or (
+            forms.ChoiceForm(auto_id=f"choice-{proposal.pk}-%s")
+        )
     consulted_ids = set(item.consulted.values_list("provider_id", flat=True))
     context = {
         "consultation": item,
@@ -88,7 +101,7 @@ def consultation(request: HttpRequest, cohort_id: int) -> HttpResponse:
         "is_closed": item.status == ConsultationStatus.CLOSED,
         "is_chosen": item.status == ConsultationStatus.CHOSEN,
     }
-    return render(request, "competition/consultation.html", context)
+    return render(request, "competition/consultation.html", context, status=status)
 
 
 def _act(request: HttpRequest, cohort_id: int, action) -> HttpResponse:
@@ -152,43 +165,57 @@ def close(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return _act(request, cohort_id, action)
 
 
+def _submitted(request, cohort_id: int, proposal_id: int):
+    item = permissions.officer_consultation(request.user, cohort_id)
+    if item is None:
+        raise Http404
+    return item, get_object_or_404(
+        Proposal.objects.select_related("consulted__provider"),
+        consultation=item,
+        pk=proposal_id,
+        submitted_at__isnull=False,
+    )
+
+
+def _refused(form, error: CompetitionError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
 @require_POST
 def score(request: HttpRequest, cohort_id: int, proposal_id: int) -> HttpResponse:
-    def action(item):
-        proposal = get_object_or_404(Proposal, consultation=item, pk=proposal_id)
-        marks = {}
-        for criterion in item.criteria:
-            raw = request.POST.get(f"mark_{criterion['key']}", "").replace(",", ".").strip()
-            try:
-                marks[criterion["key"]] = Decimal(raw)
-            except InvalidOperation as error:
-                raise CompetitionError(
-                    f"Note « {criterion['label']} » : saisissez un nombre de 0 à 20."
-                ) from error
-        proposal_services.score_save(
-            proposal=proposal,
-            by=request.user,
-            marks=marks,
-            no_conflict=request.POST.get("no_conflict") == "on",
-        )
-        return f"Notes de « {proposal.consulted.provider} » enregistrées."
-
-    return _act(request, cohort_id, action)
+    item, proposal = _submitted(request, cohort_id, proposal_id)
+    form = forms.ScoreForm(request.POST, criteria=item.criteria, auto_id=f"mark-{proposal.pk}-%s")
+    if form.is_valid():
+        try:
+            proposal_services.score_save(
+                proposal=proposal,
+                by=request.user,
+                marks=form.marks(item.criteria),
+                no_conflict=form.cleaned_data["no_conflict"],
+            )
+        except CompetitionError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"Notes de « {proposal.consulted.provider} » enregistrées.")
+            return _redirect(cohort_id)
+    return _page(request, item, cohort_id, bound=(proposal.pk, form, None))
 
 
 @require_POST
 def choose(request: HttpRequest, cohort_id: int, proposal_id: int) -> HttpResponse:
-    form = forms.ChoiceForm(request.POST)
-
-    def action(item):
-        proposal = get_object_or_404(Proposal, consultation=item, pk=proposal_id)
-        if not form.is_valid():
-            errors = "; ".join(e for errs in form.errors.values() for e in errs)
-            raise CompetitionError(f"Choix non enregistré : {errors}")
-        services.proposal_choose(proposal=proposal, by=request.user, **form.cleaned_data)
-        return "Le prestataire est choisi : la prestation de conseil est créée."
-
-    return _act(request, cohort_id, action)
+    item, proposal = _submitted(request, cohort_id, proposal_id)
+    form = forms.ChoiceForm(request.POST, auto_id=f"choice-{proposal.pk}-%s")
+    if form.is_valid():
+        try:
+            services.proposal_choose(proposal=proposal, by=request.user, **form.cleaned_data)
+        except CompetitionError as error:
+            _refused(form, error)
+        else:
+            messages.success(
+                request, "Le prestataire est choisi : la prestation de conseil est créée."
+            )
+            return _redirect(cohort_id)
+    return _page(request, item, cohort_id, bound=(proposal.pk, None, form))
 
 
 @require_POST
