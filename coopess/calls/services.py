@@ -21,6 +21,7 @@ from coopess.calls.models import (
     SupportStep,
     validate_follow_up_offsets,
 )
+from coopess.common.events import CALL_CREATED, announce
 
 SEED_CALL_FILE = Path(__file__).resolve().parent / "data" / "seed_call.json"
 
@@ -93,9 +94,7 @@ def call_create_from_data(*, operator: Organisation, data: dict, is_published: b
                 show_if_value=condition["value"] if condition else "",
             )
         )
-    from coopess.selection.services import call_setup_selection
-
-    call_setup_selection(call=call)
+    announce(CALL_CREATED, call=call)  # selection gives it its default rules and grid
     return call
 
 

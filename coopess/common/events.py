@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 # --- event names (payload keywords in brackets) --------------------------------------------------
+CALL_CREATED = "call.created"  # [call]
 APPLICATION_SUBMITTED = "application.submitted"  # [application, first]
 DECISION_TAKEN = "decision.taken"  # [decision]
 DECISIONS_SENT = "decisions.sent"  # [decision_ids]
@@ -37,6 +38,7 @@ FOLLOWUP_ANSWERED = "followup.answered"  # [followup]
 
 EVENTS = frozenset(
     {
+        CALL_CREATED,
         APPLICATION_SUBMITTED,
         DECISION_TAKEN,
         DECISIONS_SENT,
