@@ -247,6 +247,11 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return f"Proposition de {self.consulted.provider}"
 
+    @property
+    def over_ceiling(self) -> bool:
+        """The total is above the ceiling of the terms it answers (frozen once they are sent)."""
+        return self.total is not None and self.total > self.ceiling
+
 
 class Score(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="scores")

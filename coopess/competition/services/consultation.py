@@ -263,8 +263,7 @@ def _choose(*, proposal, by, justification, starts_on, ends_on, derogation) -> E
         proposal = Proposal.objects.select_related("consulted__provider").get(pk=proposal.pk)
         if proposal.submitted_at is None:
             raise CompetitionError("Cette proposition n'a pas été déposée.")
-        over = proposal.total is not None and proposal.total > proposal.ceiling
-        if over and not derogation.strip():
+        if proposal.over_ceiling and not derogation.strip():
             raise CompetitionError(
                 "Cette proposition dépasse le plafond budgétaire : écrivez la dérogation.",
                 field="derogation",

@@ -61,7 +61,7 @@ def consultation(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return _page(request, item, cohort_id, terms=terms)
 
 
-def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int = 200):
+def _page(request, item, cohort_id: int, *, terms=None, bound=None):
     """The consultation page; ``bound`` = (proposal id, score form, choice form) re-shows a
     proposal's refused marks or choice with the messages next to the fields and what was
     typed."""
@@ -74,7 +74,6 @@ def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int 
     )
     for proposal in proposals:
         proposal.mark = proposal_services.average_marks(proposal, item.criteria)
-        proposal.over_ceiling = proposal.total is not None and proposal.total > proposal.ceiling
         proposal.bound = bool(bound and bound[0] == proposal.pk)
         proposal.score_form = (bound[1] if proposal.bound and bound[1] else None) or (
             forms.ScoreForm(criteria=item.criteria, auto_id=f"mark-{proposal.pk}-%s")
@@ -93,7 +92,6 @@ def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int 
         "proposals": proposals,
         "transitions": item.transitions.select_related("by"),
         "send_form": forms.SendForm(),
-        "choice_form": forms.ChoiceForm(),
         "abandon_form": forms.AbandonForm(),
         "answer_form": forms.AnswerForm(),
         "is_draft": item.status == ConsultationStatus.DRAFT,
@@ -101,7 +99,7 @@ def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int 
         "is_closed": item.status == ConsultationStatus.CLOSED,
         "is_chosen": item.status == ConsultationStatus.CHOSEN,
     }
-    return render(request, "competition/consultation.html", context, status=status)
+    return render(request, "competition/consultation.html", context)
 
 
 def _act(request: HttpRequest, cohort_id: int, action) -> HttpResponse:

@@ -40,14 +40,14 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
                     consulted=consulted, attachment=request.FILES.get("attachment"), **data
                 )
                 action = request.POST.get("action")
-                if (action == "submit" and not _over(consulted)) or action == "submit_over":
+                over = services.proposal_for(consulted).over_ceiling
+                if (action == "submit" and not over) or action == "submit_over":
                     services.proposal_submit(consulted=consulted)
             except CompetitionError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 saved = services.proposal_for(consulted)
-                over = saved.total is not None and saved.total > consultation.budget_ceiling
-                if over and saved.submitted_at is None:
+                if saved.over_ceiling and saved.submitted_at is None:
                     messages.success(request, "Brouillon enregistré.")
                     form.add_error("total", over_ceiling_message(consultation))
                     return render(request, "competition/provider.html", _context(consulted, form))
@@ -71,22 +71,18 @@ def over_ceiling_message(consultation) -> str:
     )
 
 
-def _over(consulted) -> bool:
-    proposal = services.proposal_for(consulted)
-    return proposal.total is not None and proposal.total > consulted.consultation.budget_ceiling
-
-
 def _context(consulted, form, question_form=None) -> dict:
     consultation = consulted.consultation
+    proposal = services.proposal_for(consulted)
     return {
         "consulted": consulted,
         "consultation": consultation,
-        "proposal": services.proposal_for(consulted),
+        "proposal": proposal,
         "form": form,
         "question_form": question_form or forms.QuestionForm(),
         "answers": consultation.questions.exclude(answer=""),
         "is_open": consultation.is_open(),
-        "over_ceiling": _over(consulted),
+        "over_ceiling": proposal.over_ceiling,
     }
 
 
