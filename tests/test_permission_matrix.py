@@ -124,10 +124,15 @@ MATRIX: dict[str, dict] = {
     "competition:choose": POST_ONLY,
     "competition:letters": POST_ONLY,
     "competition:proposal_attachment": STRANGER,
-    "competition:provider_attachment": NOT_FOUND,
+    # the provider: the emailed token is an invitation (sign in first, keeping the link);
+    # its consultations are reached signed in by the account that accepted, by no one else
+    "competition:invitation": STRANGER,
+    "competition:provider_consultations": SIGNED_IN,
+    "competition:provider_home": STRANGER,
+    "competition:provider_terms_pdf": STRANGER,
+    "competition:provider_attachment": STRANGER,
+    "competition:terms_version_file": STRANGER,
     "competition:abandon": POST_ONLY,
-    "competition:provider_home": NOT_FOUND,
-    "competition:provider_terms_pdf": NOT_FOUND,
     "competition:terms_file": STRANGER,
     "support:actor": STRANGER,
     "support:structure": STRANGER,
@@ -516,3 +521,51 @@ def test_state_changing_requests_need_the_csrf_token(context, role_user, name):
     assert response.status_code == 403
     assert "Ce formulaire a expiré" in response.content.decode()
     assert '<html lang="fr">' in response.content.decode()
+
+
+PROVIDER_ROUTES = [
+    "competition:provider_home",
+    "competition:provider_terms_pdf",
+    "competition:provider_attachment",
+]
+
+
+def test_a_provider_reaches_its_own_consultation_and_nobody_elses(client, db):
+    """Two consulted providers, each signed in with the account that accepted its invitation:
+    each reaches its own page, terms and attachment (200), the other's answer 404, and
+    without signing in the sign-in page keeps the way back."""
+    from coopess.competition.services import proposals as proposal_services
+    from tests.common.upload_samples import pdf, upload
+    from tests.competition.helpers import make_consultation, provider_user, send
+    from tests.diagnostic.helpers import make_cohort
+
+    setup = make_cohort(seed=9)
+    consultation = send(setup, make_consultation(setup))
+    mine, theirs = list(consultation.consulted.all())[:2]
+    for consulted in (mine, theirs):
+        proposal_services.proposal_save(
+            consulted=consulted, method="Méthode", attachment=upload("offre.pdf", pdf())
+        )
+
+    def urls(consulted):
+        return [
+            reverse(name, kwargs={"consulted_id": consulted.pk, "number": consultation.version})
+            if name == "competition:provider_terms_pdf"
+            else reverse(name, kwargs={"consulted_id": consulted.pk})
+            for name in PROVIDER_ROUTES
+        ]
+
+    for url in urls(mine):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("account_request_login_code"))
+    sign_in(client, provider_user(mine))
+    for url in urls(mine):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if response.streaming:  # the attachment: read it to the end
+            assert b"".join(response.streaming_content)
+    for url in urls(theirs):
+        assert client.get(url).status_code == 404, url
+    invitation = reverse("competition:invitation", args=[theirs.token])
+    assert client.get(invitation).status_code == 403  # another address: refused, in French

@@ -6,7 +6,12 @@
   ceiling, the weighted criteria, the deadline (an instant, shown Europe/Paris) and the state
   ``draft → consulting → closed → chosen | abandoned`` with a log row per move
   (``ConsultationTransition``).
-- ``ConsultedProvider``: a provider invited to one consultation, reached by a secret link.
+- ``ConsultedProvider``: a provider invited to one consultation. The emailed secret link is an
+  invitation: the provider signs in by emailed code with the invited address (or creates its
+  account with it, like a partner structure) and accepts; the account is then linked and the
+  consultation is reached signed in, never by the token alone.
+- ``TermsVersion``: each saved version of the terms of reference, frozen (its content as it
+  was), with its author and date, and the one sent.
 - ``Question``: a provider's question; its answer is published, anonymised, to all consulted.
 - ``Proposal``: the provider's answer; the database refuses a submission after the deadline,
   two chosen proposals in one consultation and a chosen proposal over the ceiling without a
@@ -157,6 +162,21 @@ class ConsultedProvider(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="consultations")
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     invited_at = models.DateTimeField(null=True, blank=True)
+    # the account that accepted the invitation (signed in by emailed code with the invited
+    # address, like a partner structure): from then on the consultation is reached signed in
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consulted_providers",
+        verbose_name="compte du prestataire",
+    )
+    accepted_at = models.DateTimeField("invitation acceptée le", null=True, blank=True)
+    # the version of the terms of reference this provider was sent
+    sent_version = models.ForeignKey(
+        "TermsVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     letter_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -164,11 +184,84 @@ class ConsultedProvider(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["consultation", "provider"], name="consulted_provider_once"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=True) | Q(accepted_at__isnull=False),
+                name="consulted_provider_user_accepted",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.provider} — {self.consultation}"
+
+
+#: the fields of the terms of reference a version freezes
+TERMS_FIELDS = [
+    "context",
+    "objectives",
+    "deliverables",
+    "half_days",
+    "organisation",
+    "calendar",
+    "budget_ceiling",
+    "criteria",
+    "deadline",
+    "contact",
+    "min_providers",
+]
+
+
+def terms_content(consultation) -> dict:
+    """The terms of reference as they are now, in JSON (decimals and instants as text)."""
+    content = {name: getattr(consultation, name) for name in TERMS_FIELDS}
+    content["budget_ceiling"] = str(consultation.budget_ceiling)
+    content["deadline"] = consultation.deadline.isoformat()
+    return content
+
+
+class TermsVersion(models.Model):
+    """One saved version of the terms of reference, frozen: what the officer saved (or sent)
+    is kept as it was, downloadable later as PDF or DOCX."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="terms_versions"
+    )
+    number = models.PositiveIntegerField("version")
+    content = models.JSONField("contenu", default=dict)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "version du cahier des charges"
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "number"], name="terms_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation} — version {self.number}"
+
+    def as_consultation(self) -> Consultation:
+        """An unsaved consultation carrying this version's content, for the templates and the
+        PDF/DOCX renderers (the cohort is the consultation's)."""
+        import datetime as dt
+        from decimal import Decimal
+
+        frozen = Consultation(
+            pk=self.consultation_id,
+            cohort=self.consultation.cohort,
+            status=self.consultation.status,
+            version=self.number,
+        )
+        for name in TERMS_FIELDS:
+            if name in self.content:
+                setattr(frozen, name, self.content[name])
+        frozen.budget_ceiling = Decimal(self.content["budget_ceiling"])
+        frozen.deadline = dt.datetime.fromisoformat(self.content["deadline"])
+        return frozen
 
 
 class Question(models.Model):

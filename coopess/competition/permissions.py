@@ -1,6 +1,7 @@
 """Who reaches what of a consultation: the officers of the cohort's DLA see and write
-everything; a consulted provider reaches only its own consultation and proposal, through its
-secret link (the token is the key); anything else answers 404."""
+everything; a consulted provider reaches only its own consultation and proposal, signed in with
+the account that accepted its invitation (the emailed token only opens the invitation); anything
+else answers 404."""
 
 from __future__ import annotations
 
@@ -33,10 +34,26 @@ def officer_consultation(user: User, cohort_id: int) -> Consultation | None:
 
 
 def consulted_by_token(token: str) -> ConsultedProvider:
-    """The consulted provider holding this secret link (sent only once consulting began)."""
+    """The invitation behind this secret link (sent only once consulting began)."""
     return get_object_or_404(
         ConsultedProvider.objects.select_related(
             "provider", "consultation__cohort__call__operator"
         ).filter(invited_at__isnull=False),
         token=token,
     )
+
+
+def provider_consultations(user: User) -> QuerySet[ConsultedProvider]:
+    """The invitations this account accepted: its consultations, and no one else's."""
+    if not user.is_authenticated:
+        return ConsultedProvider.objects.none()
+    return ConsultedProvider.objects.filter(user=user, invited_at__isnull=False).select_related(
+        "provider",
+        "sent_version",
+        "consultation__cohort__call__operator",
+    )
+
+
+def provider_consulted(user: User, consulted_id: int) -> ConsultedProvider:
+    """One of the account's own consultations, else 404."""
+    return get_object_or_404(provider_consultations(user), pk=consulted_id)

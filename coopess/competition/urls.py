@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coopess.competition.views import officer, provider
+from coopess.competition.views import officer, provider, terms
 
 app_name = "competition"
 
@@ -37,14 +37,26 @@ urlpatterns = [
         officer.terms_file,
         name="terms_file",
     ),
-    path("concurrence/lien/<str:token>/", provider.home, name="provider_home"),
     path(
-        "concurrence/lien/<str:token>/cahier-des-charges.pdf",
+        "concurrence/cohorte/<int:cohort_id>/cahier-des-charges/v<int:number>.<str:fmt>",
+        terms.version_file,
+        name="terms_version_file",
+    ),
+    # the provider: the emailed invitation, then its own consultations, signed in
+    path("concurrence/lien/<str:token>/", provider.invitation, name="invitation"),
+    path("concurrence/mes-consultations/", provider.consultations, name="provider_consultations"),
+    path(
+        "concurrence/mes-consultations/<int:consulted_id>/",
+        provider.home,
+        name="provider_home",
+    ),
+    path(
+        "concurrence/mes-consultations/<int:consulted_id>/cahier-des-charges-v<int:number>.pdf",
         provider.terms_pdf,
         name="provider_terms_pdf",
     ),
     path(
-        "concurrence/lien/<str:token>/piece-jointe/",
+        "concurrence/mes-consultations/<int:consulted_id>/piece-jointe/",
         provider.attachment,
         name="provider_attachment",
     ),

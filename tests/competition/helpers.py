@@ -71,4 +71,33 @@ def matrix_ids(setup: CohortSetup) -> dict:
     consulted = consultation.consulted.first()
     question = proposal_services.question_ask(consulted=consulted, text="Question ?")
     proposal = submit(consulted)
-    return {"question_id": question.pk, "proposal_id": proposal.pk}
+    provider_user(consulted)  # its own account: nobody in the matrix
+    return {
+        "question_id": question.pk,
+        "proposal_id": proposal.pk,
+        "consulted_id": consulted.pk,
+        "number": consultation.version,
+    }
+
+
+def provider_user(consulted: ConsultedProvider):
+    """The provider's account (its invited address, signed in by code), invitation accepted."""
+    from coopess.accounts.models import User
+    from coopess.competition.services.invitations import provider_accept
+
+    email = consulted.provider.email
+    user = User.objects.filter(email=email).first() or User.objects.create_user(email)
+    if consulted.user_id is None:
+        provider_accept(consulted=consulted, user=user)
+        consulted.refresh_from_db()
+    return user
+
+
+def provider_page(client, consulted: ConsultedProvider) -> str:
+    """Sign ``client`` in as the consulted provider's account; its consultation page's URL."""
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    sign_in(client, provider_user(consulted))
+    return reverse("competition:provider_home", args=[consulted.pk])

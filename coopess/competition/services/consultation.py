@@ -25,6 +25,8 @@ from coopess.competition.models import (
     ConsultedProvider,
     Proposal,
     Provider,
+    TermsVersion,
+    terms_content,
 )
 from coopess.competition.services import CompetitionError
 from coopess.diagnostic.models import ActionItem, SynthesisStatus, SynthesisVersion
@@ -99,14 +101,28 @@ def consultation_create(
     """Start the terms of reference; ``keep``: confidential sections copied on purpose."""
     if Consultation.objects.filter(cohort=cohort).exists():
         raise CompetitionError("Cette cohorte a déjà une mise en concurrence.")
-    return Consultation.objects.create(
-        cohort=cohort,
-        created_by=by,
-        budget_ceiling=budget_ceiling,
-        deadline=deadline,
-        criteria=[dict(c) for c in DEFAULT_CRITERIA],
-        **prefill(cohort, keep=frozenset(keep or []) & set(CONFIDENTIAL_SECTIONS)),
+    with transaction.atomic():
+        consultation = Consultation.objects.create(
+            cohort=cohort,
+            created_by=by,
+            budget_ceiling=budget_ceiling,
+            deadline=deadline,
+            criteria=[dict(c) for c in DEFAULT_CRITERIA],
+            **prefill(cohort, keep=frozenset(keep or []) & set(CONFIDENTIAL_SECTIONS)),
+        )
+        terms_freeze(consultation=consultation, by=by)
+    return consultation
+
+
+def terms_freeze(*, consultation: Consultation, by: User | None) -> TermsVersion:
+    """Keep the terms of reference as they are now as their version ``consultation.version``
+    (frozen: later edits make new versions, this one stays downloadable as it was)."""
+    version, _ = TermsVersion.objects.get_or_create(
+        consultation=consultation,
+        number=consultation.version,
+        defaults={"content": terms_content(consultation), "created_by": by},
     )
+    return version
 
 
 EDITABLE = [
@@ -133,7 +149,9 @@ def consultation_update(*, consultation: Consultation, by: User, **fields) -> Co
     if "criteria" in fields:
         consultation.criteria = fields["criteria"]
     consultation.version += 1
-    consultation.save()
+    with transaction.atomic():
+        consultation.save()
+        terms_freeze(consultation=consultation, by=by)
     return consultation
 
 
@@ -174,17 +192,25 @@ def consultation_send(
             consultation.save(update_fields=["fewer_reason"])
             comment = f"Moins de {consultation.min_providers} prestataires : {fewer_reason.strip()}"
         transition(consultation, to=S.CONSULTING, by=by, comment=comment)
+        version = terms_freeze(consultation=consultation, by=by)
+        version.sent_at = timezone.now()
+        version.save(update_fields=["sent_at"])
         deadline = timezone.localtime(consultation.deadline, PARIS).strftime("%d/%m/%Y à %H:%M")
         for item in consulted:
-            link = base_url + reverse("competition:provider_home", args=[item.token])
+            link = base_url + reverse("competition:invitation", args=[item.token])
             queue_email_message(
                 EmailMessage(
                     subject="Consultation : accompagnement collectif de structures de l'ESS",
                     body=(
                         f"Bonjour {item.provider.contact_name},\n\n"
                         f"Le DLA {consultation.cohort.call.operator} vous consulte pour un "
-                        "accompagnement collectif. Le cahier des charges et le dépôt de votre "
-                        f"proposition sont à cette adresse personnelle :\n{link}\n\n"
+                        "accompagnement collectif. Votre invitation personnelle (ne la "
+                        f"transmettez pas) :\n{link}\n\n"
+                        "Ouvrez ce lien, connectez-vous avec un code envoyé à cette adresse "
+                        f"({item.provider.email}) — ou créez votre compte avec elle si c'est "
+                        "votre première visite — puis acceptez l'invitation : vous trouverez "
+                        "ensuite le cahier des charges et le dépôt de votre proposition dans "
+                        "« Mes consultations ».\n\n"
                         f"Date limite de réception : {deadline} (heure de Paris).\n"
                     ),
                     to=[item.provider.email],
@@ -192,7 +218,8 @@ def consultation_send(
                 key=f"competition-invite:{item.pk}",
             )
             item.invited_at = timezone.now()
-            item.save(update_fields=["invited_at"])
+            item.sent_version = version
+            item.save(update_fields=["invited_at", "sent_version"])
     return consultation
 
 

@@ -91,6 +91,7 @@ def _page(request, item, cohort_id: int, *, terms=None, bound=None):
         "questions": item.questions.all(),
         "proposals": proposals,
         "transitions": item.transitions.select_related("by"),
+        "versions": item.terms_versions.select_related("created_by"),
         "send_form": forms.SendForm(),
         "abandon_form": forms.AbandonForm(),
         "answer_form": forms.AnswerForm(),
