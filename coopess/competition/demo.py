@@ -1,16 +1,19 @@
 """The competition's demo data: the DLA's directory of three fictitious consulting providers,
 and for the 2023 cohort a finished consultation of those three whose chosen proposal is the
-existing engagement (same firm, half-days and budget). Any other cohort of the demo DLA (the
-open copy's) can start its own consultation from the same directory. Idempotent."""
+existing engagement (same firm, half-days and budget). Each provider's contact has an account
+(fictitious address, signed in by emailed code, no password) that accepted its 2023 invitation:
+« Mes consultations » shows it. Any other cohort of the demo DLA can start its own consultation
+from the same directory; its invitations reach the same accounts. Idempotent."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from coopess.accounts.models import User
+from coopess.accounts.models import Role, RoleAssignment, User
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
 from coopess.competition.models import (
@@ -22,6 +25,8 @@ from coopess.competition.models import (
     Proposal,
     Provider,
     Score,
+    TermsVersion,
+    terms_content,
 )
 from coopess.structures.identifiers import fictitious_siret
 from coopess.support.demo import FIRM_NAME, OFFICER_EMAIL
@@ -30,9 +35,9 @@ from coopess.support.models import Engagement
 S = ConsultationStatus
 
 PROVIDERS = [
-    (FIRM_NAME, "Camille Rousseau", "contact@cooperer-ensemble.example.org", "1050.00", 17),
-    ("Conseil Ligérien ESS (cabinet fictif)", "Hugo Lemaire", "hugo@ligerien.example.org", "1150.00", 14),
-    ("Stratégies Solidaires (cabinet fictif)", "Inès Garnier", "ines@strategies.example.org", "980.00", 12),
+    (FIRM_NAME, "Camille Rousseau", "camille.rousseau@example.org", "1050.00", 17),
+    ("Conseil Ligérien ESS (cabinet fictif)", "Hugo Lemaire", "hugo.lemaire@example.org", "1150.00", 14),
+    ("Stratégies Solidaires (cabinet fictif)", "Inès Garnier", "ines.garnier@example.org", "980.00", 12),
 ]  # fmt: skip
 
 
@@ -57,9 +62,29 @@ def demo_providers(operator) -> list[Provider]:
     ]
 
 
+def demo_provider_account(provider: Provider) -> User:
+    """The provider contact's account: signs in by emailed code (no password), like a partner."""
+    user = User.objects.filter(email=provider.email).first()
+    if user is None:
+        first_name, _, last_name = provider.contact_name.partition(" ")
+        user = User.objects.create_user(provider.email, first_name=first_name, last_name=last_name)
+    EmailAddress.objects.get_or_create(
+        user=user, email=provider.email, defaults={"verified": True, "primary": True}
+    )
+    RoleAssignment.objects.get_or_create(user=user, role=Role.APPLICANT, organisation=None)
+    return user
+
+
 @transaction.atomic
 def demo_competition(call_2023: Call) -> None:
     providers = demo_providers(call_2023.operator)
+    accounts = {provider.pk: demo_provider_account(provider) for provider in providers}
+    for consulted in ConsultedProvider.objects.filter(
+        provider__in=providers, user__isnull=True, invited_at__isnull=False
+    ):  # an earlier demo database: its 2023 invitations accepted by the accounts
+        consulted.user = accounts[consulted.provider_id]
+        consulted.accepted_at = consulted.invited_at + dt.timedelta(hours=2)
+        consulted.save(update_fields=["user", "accepted_at"])
     engagement = Engagement.objects.filter(cohort__call=call_2023).select_related("cohort").first()
     officer = User.objects.filter(email=OFFICER_EMAIL).first()
     if engagement is None or officer is None:
@@ -88,6 +113,23 @@ def demo_competition(call_2023: Call) -> None:
         created_by=officer,
         created_at=_at(sent_on - dt.timedelta(days=3)),
     )
+    # two versions of the terms: the first draft, then the one sent
+    first_draft = {**terms_content(consultation), "deliverables": "Scénarios de coopération."}
+    TermsVersion.objects.create(
+        consultation=consultation,
+        number=1,
+        content=first_draft,
+        created_by=officer,
+        created_at=consultation.created_at,
+    )
+    sent = TermsVersion.objects.create(
+        consultation=consultation,
+        number=2,
+        content=terms_content(consultation),
+        created_by=officer,
+        created_at=_at(sent_on - dt.timedelta(days=1)),
+        sent_at=_at(sent_on),
+    )
     moves = [
         ("", S.CONSULTING, _at(sent_on)),
         (S.CONSULTING, S.CLOSED, _at(deadline.date() + dt.timedelta(days=1))),
@@ -108,6 +150,9 @@ def demo_competition(call_2023: Call) -> None:
             consultation=consultation,
             provider=provider,
             invited_at=_at(sent_on),
+            user=accounts[provider.pk],
+            accepted_at=_at(sent_on, 14),
+            sent_version=sent,
             letter_sent_at=consultation.letters_sent_at,
         )
         chosen = index == 0

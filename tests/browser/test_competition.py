@@ -1,32 +1,60 @@
 """The whole competition in a real browser, every page scanned with axe-core: the officer
-writes the terms of reference and sends them to three providers; two providers answer through
-their secret link, one of them asks a question that the officer answers for all; once the
-deadline has passed the officer marks, compares and chooses, which creates the engagement."""
+writes the terms of reference (two versions, both listed) and sends them to three providers;
+each emailed link is an invitation: the first provider creates its account with the invited
+address, the second signs in by emailed code, both accept and answer signed in, one of them
+asks a question that the officer answers for all; once the deadline has passed the officer
+marks, compares and chooses, which creates the engagement."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
+from django.core import mail
 from playwright.sync_api import expect
 
 from coopess.competition.models import Consultation, ConsultationStatus, Proposal
 from coopess.competition.services import consultation as services
 from coopess.support.models import Engagement
+from tests.browser.test_application_flow import (
+    create_account,
+    last_email_to,
+    local,
+    sign_in_by_code,
+)
 from tests.browser.test_committee import signed_in_page
-from tests.competition.helpers import make_provider
+from tests.competition.helpers import make_provider, provider_user
 from tests.diagnostic.helpers import make_cohort
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _provider_answers(page, url, axe_check, *, price: str, question: str = "") -> None:
-    page.goto(url)
+def _accepts(page, link, axe_check, email: str, *, new_account: bool) -> None:
+    """The emailed link: the sign-in page (the token alone shows nothing), an account created
+    with the invited address or a code received at it, back to the invitation, accepted."""
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    if new_account:
+        axe_check(page)
+        create_account(page, axe_check, email)
+    else:
+        sign_in_by_code(page, axe_check, email)
+    page.wait_for_url(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invitation à une consultation")
+    axe_check(page)
+    page.get_by_role("button", name="Accepter l'invitation").click()
+    expect(page.get_by_text("Invitation acceptée")).to_be_visible()
+
+
+def _provider_answers(page, axe_check, *, price: str, question: str = "") -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Consultation : accompagnement collectif"
     )
     axe_check(page)
+    expect(page.get_by_role("link", name="Télécharger la version 2 (PDF)")).to_be_visible()
     if question:
         page.get_by_label("Votre question").fill(question)
         page.get_by_role("button", name="Poser la question").click()
@@ -64,24 +92,47 @@ def test_officer_consults_providers_answer_officer_chooses(live_server, chromium
     officer.get_by_label("Livrables attendus").fill("Feuille de route de la coopération.")
     officer.get_by_role("button", name="Enregistrer une nouvelle version").click()
     expect(officer.get_by_text("Version 2 du cahier des charges enregistrée.")).to_be_visible()
+    versions = officer.get_by_role("region", name="Versions du cahier des charges")
+    expect(versions.get_by_role("link", name="PDF de la version 1")).to_be_visible()
+    expect(versions.get_by_role("link", name="DOCX de la version 2")).to_be_visible()
     for _ in range(3):
         officer.get_by_role("button", name="Consulter ce prestataire").click()
         expect(officer.get_by_text("sera consulté")).to_be_visible()
+    sent = len(mail.outbox)
     officer.get_by_role("button", name="Envoyer le cahier des charges").click()
     expect(officer.get_by_text("Le cahier des charges est parti")).to_be_visible()
     axe_check(officer)
 
     consultation = Consultation.objects.get(cohort=setup.cohort)
-    links = [
-        live_server.url + f"/concurrence/lien/{c.token}/" for c in consultation.consulted.all()
-    ]
-    context = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris")
-    provider = context.new_page()
-    provider.set_default_timeout(15_000)
-    _provider_answers(
-        provider, links[0], axe_check, price="1000", question="Le distanciel est-il possible ?"
-    )
-    _provider_answers(provider, links[1], axe_check, price="1100")
+    consulted = list(consultation.consulted.select_related("provider"))
+    links = []
+    for item in consulted:
+        body = last_email_to(item.provider.email, after=sent).body
+        found = re.search(r"https?://\S+/concurrence/lien/\S+/", body)
+        assert found, body
+        links.append(local(live_server, found.group(0)))
+    # the second provider already has an account (no password: it signs in by code)
+    existing = make_user(None, email=consulted[1].provider.email)
+    existing.set_unusable_password()
+    existing.save()
+    pages = []
+    for index, price in ((0, "1000"), (1, "1100")):
+        context = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+        provider = context.new_page()
+        provider.set_default_timeout(15_000)
+        pages.append(provider)
+        _accepts(
+            provider,
+            links[index],
+            axe_check,
+            consulted[index].provider.email,
+            new_account=index == 0,
+        )
+        question = "Le distanciel est-il possible ?" if index == 0 else ""
+        _provider_answers(provider, axe_check, price=price, question=question)
+    provider.goto(live_server.url + "/concurrence/mes-consultations/")
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Mes consultations")
+    axe_check(provider)
 
     officer.reload()
     officer.get_by_label("Réponse publiée à tous les prestataires consultés").fill(
@@ -89,9 +140,12 @@ def test_officer_consults_providers_answer_officer_chooses(live_server, chromium
     )
     officer.get_by_role("button", name="Publier la réponse").click()
     expect(officer.get_by_text("La réponse est publiée")).to_be_visible()
-    provider.goto(links[2])
-    expect(provider.get_by_text("Oui, en partie.")).to_be_visible()
-    context.close()
+    third = signed_in_page(chromium, live_server, provider_user(consulted[2]))
+    third.goto(live_server.url + f"/concurrence/mes-consultations/{consulted[2].pk}/")
+    expect(third.get_by_text("Oui, en partie.")).to_be_visible()
+    expect(third.get_by_text(consulted[0].provider.name)).to_have_count(0)
+    for page in (*pages, third):
+        page.context.close()
 
     with time_machine.travel(consultation.deadline + dt.timedelta(minutes=1), tick=False):
         services.consultation_close(consultation=consultation, by=setup.officer)

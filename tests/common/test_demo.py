@@ -60,3 +60,34 @@ def test_demo_2023_call_has_its_applications_and_the_open_copy_a_draft():
     assert all(d.letter_sent_at.year == 2023 and d.letter_pdf for d in decisions)
     draft = Application.objects.get(call__slug=OPEN_COPY_SLUG)
     assert draft.status == "draft" and draft.created_by.email == "hugo.renaud@example.org"
+
+
+@pytest.mark.django_db
+def test_demo_2023_providers_have_accounts_that_see_their_consultation(client):
+    from django.urls import reverse
+
+    from coopess.competition.models import ConsultedProvider, TermsVersion
+    from tests.conftest import sign_in
+
+    demo_load()
+    demo_load()  # idempotent
+    consulted = list(
+        ConsultedProvider.objects.filter(consultation__cohort__call__slug=SEED_SLUG)
+        .select_related("user", "provider", "sent_version")
+        .order_by("pk")
+    )
+    assert len(consulted) == 3
+    for item in consulted:
+        assert item.user.email == item.provider.email
+        assert item.user.email.endswith("@example.org") and not item.user.has_usable_password()
+        assert not item.user.needs_second_factor
+        assert item.sent_version.number == 2 and item.sent_version.sent_at
+    versions = TermsVersion.objects.filter(consultation=consulted[0].consultation)
+    assert versions.count() == 2
+    sign_in(client, consulted[0].user)
+    listing = client.get(reverse("competition:provider_consultations")).content.decode()
+    page = reverse("competition:provider_home", args=[consulted[0].pk])
+    assert page in listing
+    assert reverse("competition:provider_home", args=[consulted[1].pk]) not in listing
+    response = client.get(page)
+    assert response.status_code == 200 and "Proposition déposée le" in response.content.decode()
