@@ -4,7 +4,9 @@ The providers' directory belongs to the DLA and is not tied to applications: ret
 it alone; an accepted erasure request removes a contact whose address is the person's (name,
 address, phone), and the consultants' names written in that provider's proposals. The export
 lists the directory entries whose contact address is the person's, with the consultations they
-were invited to. The latest dated activity of a cohort is the last proposal submitted.
+were invited to, and the consultations whose invitation the person's account accepted; an
+erasure also unlinks the account from them. The latest dated activity of a cohort is the last
+proposal submitted.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.db.models.functions import Lower
 
 from coopess.accounts.models import User
 from coopess.applications.models import Application
-from coopess.competition.models import Proposal, Provider
+from coopess.competition.models import ConsultedProvider, Proposal, Provider
 from coopess.diagnostic.privacy import emails_of
 from coopess.privacy.registry import PersonalDataSource, register
 from coopess.selection.models import Cohort
@@ -32,6 +34,7 @@ def _providers_of(user: User) -> QuerySet[Provider]:
 
 
 def erase_provider_contact(user: User, applications: QuerySet[Application]) -> None:
+    ConsultedProvider.objects.filter(user=user).update(user=None)
     ids = list(_providers_of(user).values_list("pk", flat=True))
     if not ids:
         return
@@ -57,7 +60,22 @@ def provider_contacts_of(user: User) -> dict[str, list[dict[str, Any]]]:
         .prefetch_related("consultations__consultation__cohort")
         .order_by("name", "pk")
     ]
-    return {"Annuaire des prestataires de conseil": rows} if rows else {}
+    accepted = [
+        {
+            "prestataire": c.provider.name,
+            "consultation": str(c.consultation.cohort),
+            "invitation_acceptee_le": c.accepted_at.isoformat() if c.accepted_at else "",
+        }
+        for c in ConsultedProvider.objects.filter(user=user)
+        .select_related("provider", "consultation__cohort")
+        .order_by("pk")
+    ]
+    found = {}
+    if rows:
+        found["Annuaire des prestataires de conseil"] = rows
+    if accepted:
+        found["Consultations de prestataires acceptées avec ce compte"] = accepted
+    return found
 
 
 def last_competition_activity(cohort: Cohort) -> dt.datetime | None:

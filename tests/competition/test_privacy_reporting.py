@@ -3,8 +3,9 @@
 import pytest
 
 from coopess.calls.models import Call
-from coopess.competition.models import Proposal, Provider
+from coopess.competition.models import ConsultedProvider, Proposal, Provider
 from coopess.competition.privacy import ERASED_CONSULTANTS
+from coopess.competition.services.invitations import provider_accept
 from coopess.privacy.registry import sources
 from coopess.reporting.registry import INDICATORS
 from coopess.reporting.scope import Scope
@@ -36,11 +37,15 @@ def test_provider_contact_exported_and_erased():
     consulted = consultation.consulted.first()
     submit(consulted)
     person = make_user(None, email=consulted.provider.email)
+    provider_accept(consulted=consulted, user=person)
     source = next(s for s in sources() if s.name == "mise_en_concurrence")
     exported = source.export_person(person)
     rows = exported["Annuaire des prestataires de conseil"]
     assert rows[0]["prestataire"] == consulted.provider.name
+    accepted = exported["Consultations de prestataires acceptées avec ce compte"]
+    assert accepted[0]["consultation"] == str(setup.cohort)
     source.erase_person(person, None)
+    assert ConsultedProvider.objects.get(pk=consulted.pk).user is None
     provider = Provider.objects.get(pk=consulted.provider_id)
     assert provider.email != consulted.provider.email and provider.phone == ""
     assert Proposal.objects.get(consulted=consulted).consultants == ERASED_CONSULTANTS
