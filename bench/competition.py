@@ -4,8 +4,9 @@ In-process (Django test client, test settings, a fresh SQLite test database; no 
 a cohort with a consultation of ``--providers`` consulted providers (3, then 30), each having
 submitted a proposal and been marked once. Timed, ``--requests`` times each after a warm-up
 of 20, taken in turns: the home page (the floor: the cheapest page of the site, same stack),
-the officer's consultation page (terms, comparison table, marks, log), the directory of
-providers, and a provider's secret-link page. SQL queries are counted per page; they must not
+the officer's consultation page (terms and their versions, comparison table, marks, log), the
+directory of providers, and — signed in with the account that accepted its invitation — a
+provider's « Mes consultations » list and its consultation page. SQL queries are counted per page; they must not
 grow with the providers (the officer's comparison prefetches the marks). Results printed as a
 Markdown table; see docs/performance.md.
 """
@@ -33,7 +34,7 @@ def build(providers: int, call=None):
 
     from coopess.competition.services import consultation as services
     from coopess.competition.services import proposals as proposal_services
-    from tests.competition.helpers import make_consultation, send, submit
+    from tests.competition.helpers import make_consultation, provider_user, send, submit
     from tests.diagnostic.helpers import make_cohort
 
     setup = make_cohort(call, seed=providers)
@@ -49,6 +50,7 @@ def build(providers: int, call=None):
         )
     with time_machine.travel(consultation.deadline, tick=False):
         services.consultation_close(consultation=consultation, by=setup.officer)
+    provider_user(consulted[0])
     return setup, consulted[0]
 
 
@@ -76,11 +78,14 @@ def main() -> None:
         client = Client()
         sign_in(client, setup.officer)
         anonymous = Client()
+        provider = Client()
+        sign_in(provider, consulted.user)
         pages = [
             ("accueil (plancher)", anonymous, "/"),
             ("mise en concurrence (officer)", client, reverse("competition:consultation", args=[setup.cohort.pk])),
             ("annuaire des prestataires", client, reverse("competition:providers")),
-            ("lien du prestataire", anonymous, reverse("competition:provider_home", args=[consulted.token])),
+            ("mes consultations (prestataire connecté)", provider, reverse("competition:provider_consultations")),
+            ("consultation du prestataire (connecté)", provider, reverse("competition:provider_home", args=[consulted.pk])),
         ]  # fmt: skip
         samples = {name: [] for name, _, _ in pages}
         for _ in range(20):

@@ -595,3 +595,32 @@ def test_every_saved_version_of_the_terms_is_kept_listed_and_downloadable(
     sign_in(officer_client, other)
     version_url = reverse("competition:terms_version_file", args=[setup.cohort.pk, 1, "pdf"])
     assert officer_client.get(version_url).status_code == 404
+
+
+def test_provider_page_queries_do_not_grow_with_published_answers(
+    client, setup, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coopess.competition.services import proposals as proposal_services
+
+    consultation = send(setup, make_consultation(setup))
+    first, second = list(consultation.consulted.all())[:2]
+
+    def answered(count):
+        for index in range(count):
+            question = proposal_services.question_ask(consulted=second, text=f"Question {index}")
+            proposal_services.question_answer(
+                question=question, by=setup.officer, answer=f"Réponse {index}"
+            )
+
+    answered(1)
+    page = provider_page(client, first)
+    client.get(page)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(page)
+    answered(5)
+    with django_assert_num_queries(len(captured)):
+        response = client.get(page)
+    assert response.content.decode().count("<strong>Réponse :</strong>") == 6
