@@ -146,6 +146,8 @@ def test_invitation_signs_in_accepts_and_then_reaches_the_page_signed_in(
     listing = client.get(reverse("competition:provider_consultations"))
     assert page in listing.content.decode()
     assert_no_invalid_variables(listing)
+    dashboard = client.get(reverse("accounts:dashboard")).content.decode()
+    assert reverse("competition:provider_consultations") in dashboard
 
 
 def test_invitation_refused_to_another_address_in_french(client, setup):
