@@ -250,8 +250,7 @@ class TermsVersion(models.Model):
         import datetime as dt
         from decimal import Decimal
 
-        frozen = Consultation(
-            pk=self.consultation_id,
+        frozen = Consultation(  # never saved: no primary key, it cannot overwrite the row
             cohort=self.consultation.cohort,
             status=self.consultation.status,
             version=self.number,
