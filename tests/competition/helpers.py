@@ -71,4 +71,8 @@ def matrix_ids(setup: CohortSetup) -> dict:
     consulted = consultation.consulted.first()
     question = proposal_services.question_ask(consulted=consulted, text="Question ?")
     proposal = submit(consulted)
-    return {"question_id": question.pk, "proposal_id": proposal.pk}
+    return {
+        "question_id": question.pk,
+        "proposal_id": proposal.pk,
+        "consultation_id": consultation.pk,
+    }

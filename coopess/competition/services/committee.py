@@ -75,6 +75,7 @@ def committee_member_assign(
     if not eligible_members(consultation).filter(pk=member.pk).exists():
         raise CompetitionError(f"{member} n'est pas membre du comité de votre DLA.", field="member")
     with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
         assigned, _ = CommitteeMember.objects.get_or_create(
             consultation=consultation, member=member, defaults={"assigned_by": by}
         )
@@ -86,6 +87,7 @@ def committee_member_assign(
 def committee_notify(*, consultation: Consultation) -> int:
     """Tell each assigned member not told yet that the proposals are ready to be marked (once
     the answers are closed); through the outbox, once per member."""
+    consultation = Consultation.objects.select_related("cohort").get(pk=consultation.pk)
     if consultation.status != S.CLOSED or not consultation.committee_scores:
         return 0
     link = settings.COOPESS_BASE_URL + reverse(

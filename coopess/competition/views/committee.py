@@ -175,6 +175,8 @@ def _page(request, assigned, *, bound=None, status: int = 200) -> HttpResponse:
         )
         is_bound = bool(bound and bound[0] == proposal.pk)
         proposal.bound = is_bound
+        # a refusal with no form left to show (a conflict declared, marks already given)
+        proposal.refused = (bound[1] or bound[2]) if is_bound else None
         proposal.conflict_form = None
         proposal.score_form = None
         if can_mark and not (proposal.declared or proposal.conflict):
