@@ -407,3 +407,34 @@ def test_comite_not_marking_by_default_and_choice_unchanged(client, setup):
     page = client.get(reverse("competition:consultation", args=[setup.cohort.pk])).content
     assert "le comité d&#x27;appui note les propositions" in page.decode().lower()
     assert consultation.status == ConsultationStatus.CONSULTING
+
+
+def test_members_declarations_exported_and_erased(setup, scene):
+    from coopess.privacy.registry import sources
+
+    consultation, proposals, member = scene
+    _close(consultation)
+    assigned = CommitteeMember.objects.get(consultation=consultation, member=member)
+    committee_services.member_declare(
+        assigned=assigned, proposal=proposals[0], has_conflict=True, note="Ancienne associée"
+    )
+    committee_services.member_declare(assigned=assigned, proposal=proposals[1], has_conflict=False)
+    committee_services.member_score(
+        assigned=assigned,
+        proposal=proposals[1],
+        marks={c["key"]: Decimal("11") for c in consultation.criteria},
+        comment="Méthode floue",
+    )
+    source = next(s for s in sources() if s.name == "mise_en_concurrence_comite")
+    exported = source.export_person(member)
+    rows = exported["Mises en concurrence : vos déclarations d'intérêts et vos notes"]
+    assert [r["precision_sur_le_conflit"] for r in rows] == ["Ancienne associée", ""]
+    assert rows[1]["commentaire"] == "Méthode floue"
+    assert len(exported["Comité d'appui : mises en concurrence confiées"]) == 1
+    source.erase_person(member, None)
+    texts = set(Score.objects.filter(by=member).values_list("comment", "conflict_note"))
+    assert texts == {("", "")}
+    # the marks stay: the average still stands
+    assert proposal_services.average_marks(proposals[1], consultation.criteria) == pytest.approx(
+        11.0
+    )
