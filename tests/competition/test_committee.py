@@ -438,3 +438,29 @@ def test_members_declarations_exported_and_erased(setup, scene):
     assert proposal_services.average_marks(proposals[1], consultation.criteria) == pytest.approx(
         11.0
     )
+
+
+def test_demo_2023_consultation_was_marked_by_the_comite(client):
+    from coopess.accounts.models import User
+    from coopess.common.demo import demo_load
+    from coopess.competition.models import Consultation
+
+    demo_load()
+    demo_load()  # idempotent
+    consultation = Consultation.objects.get(cohort__call__slug="cooperation-strategique-2023")
+    assert consultation.committee_scores and consultation.committee.count() == 2
+    member = User.objects.get(email="yannick.le-floch@example.org")
+    assert Score.objects.filter(by=member, marked_at__isnull=False).count() == 3
+    assert Score.objects.filter(
+        proposal__consultation=consultation, conflict_declared_at__isnull=False
+    ).exists()
+    sign_in(client, member)
+    home = client.get(reverse("competition:committee_home")).content.decode()
+    link = reverse("competition:committee_consultation", args=[consultation.pk])
+    assert link in home
+    page = unescape(client.get(link).content.decode())
+    assert "Les notes des autres" in page and "Choisir cette proposition" not in page
+    sign_in(client, consultation.created_by)
+    page = client.get(reverse("competition:consultation", args=[consultation.cohort_id]))
+    html = unescape(page.content.decode())
+    assert "Conflit d'intérêts déclaré" in html and "Yannick Le Floch" in html
