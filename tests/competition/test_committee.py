@@ -377,6 +377,9 @@ def test_officer_comparison_shows_each_persons_marks_conflicts_and_average(
     assert "13,0" in row  # the average of the officer's 16 and the member's 10
     for member in members:
         assert member.get_full_name() in table
+    detail = unescape(html[html.index("Notes données") :])
+    assert "conflit d'intérêts déclaré" in detail
+    assert f"{consultation.criteria[0]['label']} 10,0/20" in detail
     # more marks, conflicts and members: the same number of queries
     late = _member(setup, first_name="Membre", last_name="Tardif")
     committee_services.committee_member_assign(

@@ -87,6 +87,17 @@ def officer_context(item, proposals: list[Proposal]) -> dict:
                 markers.append(score.by)
     for proposal in proposals:
         by_person = {s.by_id: s for s in proposal.scores.all()}
+        proposal.marks_detail = [
+            {
+                "person": s.by,
+                "conflict": s.has_conflict,
+                "note": s.conflict_note,
+                "comment": s.comment,
+                "rows": [(c["label"], s.marks.get(c["key"])) for c in item.criteria],
+            }
+            for s in proposal.scores.all()
+            if s.is_marked or s.has_conflict
+        ]
         proposal.marks_by_person = [
             {
                 "conflict": bool(by_person.get(p.pk) and by_person[p.pk].has_conflict),
