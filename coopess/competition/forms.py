@@ -184,10 +184,12 @@ class SendForm(forms.Form):
     )
 
 
-class CommitteeSettingsForm(forms.ModelForm):
-    class Meta:
-        model = Consultation
-        fields = ["committee_scores"]
+class CommitteeSettingsForm(forms.Form):
+    committee_scores = forms.BooleanField(
+        label=Consultation._meta.get_field("committee_scores").verbose_name.capitalize(),
+        help_text=Consultation._meta.get_field("committee_scores").help_text,
+        required=False,
+    )
 
 
 class CommitteeAssignForm(forms.Form):

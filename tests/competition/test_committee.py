@@ -467,3 +467,17 @@ def test_demo_2023_consultation_was_marked_by_the_comite(client):
     page = client.get(reverse("competition:consultation", args=[consultation.cohort_id]))
     html = unescape(page.content.decode())
     assert "Conflit d'intérêts déclaré" in html and "Yannick Le Floch" in html
+
+
+def test_an_officer_of_the_dla_is_not_offered_but_one_of_another_dla_is(setup):
+    consultation = make_consultation(setup, providers=1)
+    both = _member(setup)
+    from coopess.accounts.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=both, role=Role.OFFICER, organisation=setup.call.operator)
+    elsewhere_officer = _member(setup)
+    RoleAssignment.objects.create(
+        user=elsewhere_officer, role=Role.OFFICER, organisation=OrganisationFactory()
+    )
+    offered = set(committee_services.eligible_members(consultation))
+    assert elsewhere_officer in offered and both not in offered

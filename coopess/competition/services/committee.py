@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from coopess.accounts.models import Role, User
+from coopess.accounts.models import Role, RoleAssignment, User
 from coopess.common.mail import queue_email_message
 from coopess.competition.models import (
     CommitteeMember,
@@ -34,13 +34,14 @@ def eligible_members(consultation: Consultation):
     """The reviewers of the cohort's DLA (its committee members), officers of it excepted: they
     mark from the comparison itself."""
     operator_id = consultation.cohort.call.operator_id
+    officers = RoleAssignment.objects.filter(role=Role.OFFICER, organisation_id=operator_id)
     return (
         User.objects.filter(
             is_active=True,
             roles_held__role=Role.REVIEWER,
             roles_held__organisation_id=operator_id,
         )
-        .exclude(roles_held__role=Role.OFFICER, roles_held__organisation_id=operator_id)
+        .exclude(pk__in=officers.values("user_id"))
         .distinct()
         .order_by("last_name", "first_name", "email")
     )

@@ -33,7 +33,7 @@ def _officer_item(request, cohort_id: int):
 @require_POST
 def officer_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
     item = _officer_item(request, cohort_id)
-    form = forms.CommitteeSettingsForm(request.POST, instance=item)
+    form = forms.CommitteeSettingsForm(request.POST)
     form.is_valid()  # a checkbox: always valid
     try:
         services.committee_configure(
@@ -112,7 +112,11 @@ def officer_context(item, proposals: list[Proposal]) -> dict:
     return {
         "markers": markers,
         "committee_members": members,
-        "committee_settings_form": forms.CommitteeSettingsForm(instance=item) if open_ else None,
+        "committee_settings_form": (
+            forms.CommitteeSettingsForm(initial={"committee_scores": item.committee_scores})
+            if open_
+            else None
+        ),
         "committee_assign_form": (
             forms.CommitteeAssignForm(members=eligible.exclude(pk__in=assigned_ids))
             if open_ and item.committee_scores
