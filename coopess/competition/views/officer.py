@@ -15,6 +15,7 @@ from coopess.competition.models import ConsultationStatus, Proposal, Question, S
 from coopess.competition.services import CompetitionError
 from coopess.competition.services import consultation as services
 from coopess.competition.services import proposals as proposal_services
+from coopess.competition.views import committee
 
 
 def providers(request: HttpRequest) -> HttpResponse:
@@ -66,8 +67,6 @@ def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int 
     """The consultation page; ``bound`` = (proposal id, score form, choice form) re-shows a
     proposal's refused marks or choice with the messages next to the fields and what was
     typed (status 400, as the selection's refused forms)."""
-    from coopess.competition.views import committee
-
     terms = terms or forms.TermsForm(instance=item)
     proposals = list(
         Proposal.objects.filter(consultation=item, submitted_at__isnull=False)
