@@ -108,6 +108,114 @@ def main() -> None:
             ["prestataires", "page", "médiane (ms)", "p95 (ms)", "requêtes SQL"], rows
         )
     )
+    print()
+    print(committee_bench(args.requests))
+
+
+def build_committee(providers: int, members: int, call=None):
+    """A closed consultation of ``providers`` proposals marked by the officer and by
+    ``members`` comité d'appui members (one conflict declared per member)."""
+    from decimal import Decimal
+
+    import time_machine
+
+    from coopess.accounts.models import Role
+    from coopess.competition.models import CommitteeMember
+    from coopess.competition.services import committee as committee_services
+    from coopess.competition.services import consultation as services
+    from coopess.competition.services import proposals as proposal_services
+    from tests.competition.helpers import make_consultation, send, submit
+    from tests.diagnostic.helpers import make_cohort
+    from tests.factories import add_totp, make_user
+
+    setup = make_cohort(call, seed=1000 + providers)
+    consultation = send(setup, make_consultation(setup, providers=providers))
+    for item in consultation.consulted.all():
+        proposal_services.score_save(
+            proposal=submit(item),
+            by=setup.officer,
+            marks={c["key"]: Decimal(14) for c in consultation.criteria},
+            no_conflict=True,
+        )
+    committee_services.committee_configure(
+        consultation=consultation, by=setup.officer, committee_scores=True
+    )
+    people = []
+    for _ in range(members):
+        member = make_user(Role.REVIEWER, organisation=setup.call.operator)
+        add_totp(member)
+        committee_services.committee_member_assign(
+            consultation=consultation, member=member, by=setup.officer
+        )
+        people.append(member)
+    with time_machine.travel(consultation.deadline, tick=False):
+        consultation = services.consultation_close(consultation=consultation, by=setup.officer)
+    proposals = list(consultation.proposals.order_by("pk"))
+    marks = {c["key"]: Decimal(13) for c in consultation.criteria}
+    for index, member in enumerate(people):
+        assigned = CommitteeMember.objects.get(consultation=consultation, member=member)
+        for position, proposal in enumerate(proposals):
+            conflict = position == index
+            committee_services.member_declare(
+                assigned=assigned, proposal=proposal, has_conflict=conflict
+            )
+            if not conflict:
+                committee_services.member_score(assigned=assigned, proposal=proposal, marks=marks)
+    return setup, consultation, people[0]
+
+
+def committee_bench(requests: int) -> str:
+    """The comité d'appui's pages (helper of issue 14): the member's list and consultation page
+    (every proposal declared and marked, the others' marks shown), the officer's comparison
+    with every member's marks, next to the floor; 3 then 30 proposals, 3 then 6 members."""
+    import time
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+    from tests.factories import make_seed_call
+
+    call = make_seed_call(slug="banc-comite-appui")  # its own DLA: its own directory
+    rows = []
+    for providers, members in ((3, 3), (30, 6)):
+        setup, consultation, member = build_committee(providers, members, call)
+        officer, reviewer, anonymous = Client(), Client(), Client()
+        sign_in(officer, setup.officer)
+        sign_in(reviewer, member)
+        pages = [
+            ("accueil (plancher)", anonymous, "/"),
+            ("comité d'appui : liste (membre)", reviewer, reverse("competition:committee_home")),
+            ("comité d'appui : propositions (membre)", reviewer, reverse("competition:committee_consultation", args=[consultation.pk])),
+            ("comparaison avec le comité (officer)", officer, reverse("competition:consultation", args=[setup.cohort.pk])),
+        ]  # fmt: skip
+        samples = {name: [] for name, _, _ in pages}
+        for _ in range(20):
+            for _, c, path in pages:
+                assert c.get(path).status_code == 200
+        for _ in range(requests):
+            for name, c, path in pages:
+                start = time.perf_counter()
+                c.get(path)
+                samples[name].append((time.perf_counter() - start) * 1000)
+        for name, c, path in pages:
+            with CaptureQueriesContext(connection) as queries:
+                c.get(path)
+            s = harness.summarize(samples[name])
+            rows.append(
+                [
+                    f"{providers} / {members}",
+                    name,
+                    f"{s.median:.1f}",
+                    f"{s.p95:.1f}",
+                    str(len(queries)),
+                ]
+            )
+    return harness.markdown_table(
+        ["propositions / membres", "page", "médiane (ms)", "p95 (ms)", "requêtes SQL"], rows
+    )
 
 
 if __name__ == "__main__":

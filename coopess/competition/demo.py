@@ -1,9 +1,10 @@
 """The competition's demo data: the DLA's directory of three fictitious consulting providers,
 and for the 2023 cohort a finished consultation of those three whose chosen proposal is the
-existing engagement (same firm, half-days and budget). Each provider's contact has an account
-(fictitious address, signed in by emailed code, no password) that accepted its 2023 invitation:
-« Mes consultations » shows it. Any other cohort of the demo DLA can start its own consultation
-from the same directory; its invitations reach the same accounts. Idempotent."""
+existing engagement (same firm, half-days and budget), marked by the officer and by two members
+of the comité d'appui (``demo_committee``). Each provider's contact has an account (fictitious
+address, signed in by emailed code, no password) that accepted its 2023 invitation: « Mes
+consultations » shows it. Any other cohort of the demo DLA can start its own consultation from the
+same directory; its invitations reach the same accounts. Idempotent."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.db.models import F
 
 from coopess.accounts.models import Role, RoleAssignment, User
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import Call
 from coopess.competition.models import (
     DEFAULT_CRITERIA,
+    CommitteeMember,
     Consultation,
     ConsultationStatus,
     ConsultationTransition,
@@ -180,6 +183,66 @@ def demo_competition(call_2023: Call) -> None:
         )
 
 
+#: the comité d'appui of the 2023 consultation: (email, mark per proposal or None = conflict)
+COMMITTEE = [
+    ("yannick.le-floch@example.org", [16, 13, 11]),
+    ("martine.caradec@example.org", [15, None, 12]),
+]
+
+
+@transaction.atomic
+def demo_committee(call_2023: Call) -> None:
+    """The comité d'appui of the 2023 consultation marked the proposals too: the demo reviewer
+    (Yannick Le Floch, who can sign in) marked all three; a second member declared a conflict
+    of interest with one provider and marked the two others."""
+    consultation = (
+        Consultation.objects.filter(cohort__call=call_2023).select_related("created_by").first()
+    )
+    if consultation is None:
+        return
+    # the officer's marks (given with the declaration of no conflict) count as marked then
+    Score.objects.filter(
+        proposal__consultation=consultation,
+        marked_at__isnull=True,
+        no_conflict_declared_at__isnull=False,
+    ).update(marked_at=F("no_conflict_declared_at"))
+    if consultation.committee.exists():
+        return
+    closed = consultation.transitions.filter(to_status=S.CLOSED).values_list("at", flat=True)
+    closed_at = closed.first() or consultation.deadline
+    proposals = list(consultation.proposals.order_by("pk"))
+    Consultation.objects.filter(pk=consultation.pk).update(committee_scores=True)
+    for email, marks in COMMITTEE:
+        member = User.objects.filter(email=email).first()
+        if member is None:
+            continue
+        CommitteeMember.objects.create(
+            consultation=consultation,
+            member=member,
+            assigned_by=consultation.created_by,
+            assigned_at=consultation.created_at,
+            notified_at=closed_at,
+        )
+        at = closed_at + dt.timedelta(hours=20)
+        for proposal, mark in zip(proposals, marks, strict=False):
+            if mark is None:
+                Score.objects.create(
+                    proposal=proposal,
+                    by=member,
+                    conflict_declared_at=at,
+                    conflict_note="A travaillé pour ce cabinet il y a deux ans.",
+                )
+                continue
+            Score.objects.create(
+                proposal=proposal,
+                by=member,
+                marks={c["key"]: mark for c in consultation.criteria},
+                no_conflict_declared_at=at,
+                marked_at=at + dt.timedelta(minutes=20),
+            )
+
+
 def load(demo) -> None:
     """This app's step of ``coopess.common.demo.demo_load``."""
     demo_competition(demo.seed_call)
+    demo_committee(demo.seed_call)

@@ -182,3 +182,57 @@ class SendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
+
+
+class CommitteeSettingsForm(forms.Form):
+    committee_scores = forms.BooleanField(
+        label=Consultation._meta.get_field("committee_scores").verbose_name.capitalize(),
+        help_text=Consultation._meta.get_field("committee_scores").help_text,
+        required=False,
+    )
+
+
+class CommitteeAssignForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label="Membre du comité d'appui à désigner",
+        queryset=None,
+        error_messages={
+            "required": "Choisissez un membre du comité de votre DLA.",
+            "invalid_choice": "Choisissez un membre du comité de votre DLA.",
+        },
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda u: u.get_full_name() or u.email
+
+
+class CommitteeConflictForm(forms.Form):
+    """The same declaration as the selection committee's reviewers, about one provider."""
+
+    CHOICES = [
+        ("none", "Je n'ai aucun lien d'intérêt avec ce prestataire"),
+        ("conflict", "J'ai un lien d'intérêt avec ce prestataire : je ne note pas sa proposition"),
+    ]
+    declaration = forms.ChoiceField(
+        label="Déclaration d'absence de conflit d'intérêts",
+        choices=CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez l'une des deux déclarations."},
+    )
+    note = forms.CharField(label="Précision (facultative)", required=False, max_length=1000)
+
+
+class CommitteeScoreForm(ScoreForm):
+    """A member's marks: the declaration is made before, on its own form."""
+
+    def __init__(self, *args, criteria: list[dict], **kwargs):
+        super().__init__(*args, criteria=criteria, **kwargs)
+        del self.fields["no_conflict"]
+        self.fields["comment"] = forms.CharField(
+            label="Commentaire (facultatif)",
+            widget=forms.Textarea(attrs={"rows": 2}),
+            required=False,
+            max_length=5000,
+        )

@@ -16,7 +16,11 @@
 - ``Proposal``: the provider's answer; the database refuses a submission after the deadline,
   two chosen proposals in one consultation and a chosen proposal over the ceiling without a
   written derogation.
-- ``Score``: the marks one person gives a proposal on the announced criteria.
+- ``Score``: one person's conflict-of-interest declaration about a proposal and the marks they
+  give it on the announced criteria; the database refuses marks from someone who declared a
+  conflict (``conflicted_member_does_not_score``) or without the declaration of no conflict.
+- ``CommitteeMember``: a member of the DLA's comité d'appui (a reviewer of that DLA) whom the
+  officer asks to mark the proposals, when the consultation says the comité marks them.
 """
 
 from __future__ import annotations
@@ -115,6 +119,12 @@ class Consultation(models.Model):
     justification = models.TextField("justification du choix", blank=True)
     abandon_reason = models.TextField("motif de l'abandon", blank=True)
     letters_sent_at = models.DateTimeField(null=True, blank=True)
+    committee_scores = models.BooleanField(
+        "le comité d'appui note les propositions",
+        default=False,
+        help_text="Les membres désignés notent chaque proposition sur les critères annoncés, "
+        "après une déclaration d'intérêts, comme le comité de sélection.",
+    )
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -346,19 +356,54 @@ class Proposal(models.Model):
 
 
 class Score(models.Model):
+    """One person's declaration about a proposal (no conflict of interest, or a conflict) and,
+    after a declaration of no conflict, their marks. The officer declares and marks in one form;
+    a comité d'appui member declares first, then marks once (as the selection's reviewers)."""
+
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="scores")
     by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     marks = models.JSONField(default=dict)
     comment = models.TextField(blank=True)
-    no_conflict_declared_at = models.DateTimeField(default=timezone.now)
+    no_conflict_declared_at = models.DateTimeField(
+        "absence de conflit déclarée le", null=True, blank=True
+    )
+    conflict_declared_at = models.DateTimeField(
+        "conflit d'intérêts déclaré le", null=True, blank=True
+    )
+    conflict_note = models.TextField("précision sur le conflit", blank=True)
+    marked_at = models.DateTimeField("notes données le", null=True, blank=True)
 
     class Meta:
+        ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["proposal", "by"], name="score_once_per_person")
+            models.UniqueConstraint(fields=["proposal", "by"], name="score_once_per_person"),
+            models.CheckConstraint(
+                condition=Q(marked_at__isnull=True) | Q(no_conflict_declared_at__isnull=False),
+                name="score_needs_no_conflict_declaration",
+                violation_error_message="Déclarez n'avoir aucun lien d'intérêt avant de noter.",
+            ),
+            models.CheckConstraint(
+                condition=Q(conflict_declared_at__isnull=True) | Q(marked_at__isnull=True),
+                name="conflicted_member_does_not_score",
+                violation_error_message="Un conflit d'intérêts déclaré interdit de noter.",
+            ),
+            models.CheckConstraint(
+                condition=Q(conflict_declared_at__isnull=True)
+                | Q(no_conflict_declared_at__isnull=True),
+                name="score_one_declaration",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Notes de {self.by} — {self.proposal}"
+
+    @property
+    def is_marked(self) -> bool:
+        return self.marked_at is not None
+
+    @property
+    def has_conflict(self) -> bool:
+        return self.conflict_declared_at is not None
 
     def weighted(self, criteria: list[dict]) -> float:
         """The mark out of 20, weighted by the criteria (each criterion marked out of 20)."""
@@ -367,3 +412,25 @@ class Score(models.Model):
             sum(float(self.marks.get(c["key"], 0)) * c["weight"] for c in criteria) / total_weight,
             2,
         )
+
+
+class CommitteeMember(models.Model):
+    """A member of the comité d'appui asked to mark one consultation's proposals."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="committee"
+    )
+    member = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    assigned_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField("prévenu·e le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "membre du comité d'appui"
+        ordering = ["assigned_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "member"], name="committee_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.consultation}"

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from coopess.accounts.models import Role, User
-from coopess.competition.models import Consultation, ConsultedProvider, Provider
+from coopess.competition.models import CommitteeMember, Consultation, ConsultedProvider, Provider
 from coopess.diagnostic import permissions as diagnostic_permissions
 
 
@@ -57,3 +57,21 @@ def provider_consultations(user: User) -> QuerySet[ConsultedProvider]:
 def provider_consulted(user: User, consulted_id: int) -> ConsultedProvider:
     """One of the account's own consultations, else 404."""
     return get_object_or_404(provider_consultations(user), pk=consulted_id)
+
+
+def committee_assignments(user: User) -> QuerySet[CommitteeMember]:
+    """The consultations this comité d'appui member is assigned to, in a DLA where they still
+    hold the reviewer role, when the consultation has the comité mark."""
+    operators = [o.pk for o in user.organisations_for(Role.REVIEWER)]
+    return CommitteeMember.objects.filter(
+        member=user,
+        consultation__committee_scores=True,
+        consultation__cohort__call__operator_id__in=operators,
+    ).select_related("consultation__cohort__call")
+
+
+def committee_assignment(user: User, consultation_id: int) -> CommitteeMember:
+    """The member's assignment to this consultation; unassigned or another DLA's: 404."""
+    if not user.has_role(Role.REVIEWER):
+        raise Http404
+    return get_object_or_404(committee_assignments(user), consultation_id=consultation_id)

@@ -19,8 +19,8 @@ from django.db.models.functions import Lower
 
 from coopess.accounts.models import User
 from coopess.applications.models import Application
-from coopess.competition.models import ConsultedProvider, Proposal, Provider
-from coopess.diagnostic.privacy import emails_of
+from coopess.competition.models import CommitteeMember, ConsultedProvider, Proposal, Provider, Score
+from coopess.diagnostic.privacy import emails_of, finished_cohorts
 from coopess.privacy.registry import PersonalDataSource, register
 from coopess.selection.models import Cohort
 
@@ -90,5 +90,74 @@ register(
         erase_person=erase_provider_contact,
         export_person=provider_contacts_of,
         cohort_activity=last_competition_activity,
+    )
+)
+
+
+# --- The comité d'appui: who marked which proposal, their declarations and comments ----------
+#
+# A member's declarations (with the note of a conflict) and comments are theirs: the export
+# lists them; an accepted erasure request clears the notes and comments (the marks, which are
+# not personal, stay so that the average still stands); when a cohort is finished with (every
+# application anonymised), every note and comment of its consultation is cleared too.
+
+
+def erase_committee_texts(user: User, applications: QuerySet[Application] | None) -> None:
+    Score.objects.filter(by=user).exclude(comment="", conflict_note="").update(
+        comment="", conflict_note=""
+    )
+
+
+def anonymise_committee_texts(applications: QuerySet[Application]) -> None:
+    finished = finished_cohorts(list(applications.values_list("pk", flat=True)))
+    if finished:
+        Score.objects.filter(proposal__consultation__cohort_id__in=finished).update(
+            comment="", conflict_note=""
+        )
+
+
+def committee_of(user: User) -> dict[str, list[dict[str, Any]]]:
+    def when(value):
+        return value.isoformat() if value else None
+
+    rows = [
+        {
+            "mise_en_concurrence": str(s.proposal.consultation.cohort),
+            "prestataire": s.proposal.consulted.provider.name,
+            "absence_de_conflit_declaree_le": when(s.no_conflict_declared_at),
+            "conflit_declare_le": when(s.conflict_declared_at),
+            "precision_sur_le_conflit": s.conflict_note,
+            "notes": s.marks,
+            "commentaire": s.comment,
+            "notes_donnees_le": when(s.marked_at),
+        }
+        for s in Score.objects.filter(by=user)
+        .select_related("proposal__consultation__cohort", "proposal__consulted__provider")
+        .order_by("pk")
+    ]
+    assigned = [
+        {
+            "mise_en_concurrence": str(m.consultation.cohort),
+            "designe_le": when(m.assigned_at),
+            "prevenu_le": when(m.notified_at),
+        }
+        for m in CommitteeMember.objects.filter(member=user)
+        .select_related("consultation__cohort")
+        .order_by("pk")
+    ]
+    result = {}
+    if assigned:
+        result["Comité d'appui : mises en concurrence confiées"] = assigned
+    if rows:
+        result["Mises en concurrence : vos déclarations d'intérêts et vos notes"] = rows
+    return result
+
+
+register(
+    PersonalDataSource(
+        name="mise_en_concurrence_comite",
+        anonymise=anonymise_committee_texts,
+        erase_person=erase_committee_texts,
+        export_person=committee_of,
     )
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coopess.competition.views import officer, provider, terms
+from coopess.competition.views import committee, officer, provider, terms
 
 app_name = "competition"
 
@@ -59,5 +59,41 @@ urlpatterns = [
         "concurrence/mes-consultations/<int:consulted_id>/piece-jointe/",
         provider.attachment,
         name="provider_attachment",
+    ),
+]
+
+# the comité d'appui (views/committee.py)
+urlpatterns += [
+    path(
+        "concurrence/cohorte/<int:cohort_id>/comite-appui/",
+        committee.officer_settings,
+        name="committee_settings",
+    ),
+    path(
+        "concurrence/cohorte/<int:cohort_id>/comite-appui/designer/",
+        committee.officer_assign,
+        name="committee_assign",
+    ),
+    path("comite-appui/", committee.home, name="committee_home"),
+    path(
+        "comite-appui/consultation/<int:consultation_id>/",
+        committee.consultation,
+        name="committee_consultation",
+    ),
+    path(
+        "comite-appui/consultation/<int:consultation_id>/proposition/<int:proposal_id>/declarer/",
+        committee.declare,
+        name="committee_declare",
+    ),
+    path(
+        "comite-appui/consultation/<int:consultation_id>/proposition/<int:proposal_id>/noter/",
+        committee.score,
+        name="committee_score",
+    ),
+    path(
+        "comite-appui/consultation/<int:consultation_id>/proposition/<int:proposal_id>/"
+        "piece-jointe/",
+        committee.attachment,
+        name="committee_attachment",
     ),
 ]

@@ -77,6 +77,7 @@ def matrix_ids(setup: CohortSetup) -> dict:
         "proposal_id": proposal.pk,
         "consulted_id": consulted.pk,
         "number": consultation.version,
+        "consultation_id": consultation.pk,
     }
 
 

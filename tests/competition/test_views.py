@@ -250,7 +250,7 @@ def test_price_not_a_number_keeps_the_draft(client, setup):
         {"action": "draft", "method": "Ma méthode détaillée", "price_per_half_day": "mille"},
     )
     content = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Saisissez un montant en euros" in content
     assert "Ma méthode détaillée" in content
 
@@ -266,7 +266,7 @@ def test_file_not_what_it_says_is_refused(client, setup):
             "attachment": upload("proposition.pdf", png(), "application/pdf"),
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Méthode gardée" in response.content.decode()
     assert Proposal.objects.get(consulted=consulted).method == "Méthode gardée"
     assert not Proposal.objects.get(consulted=consulted).attachment
@@ -293,7 +293,7 @@ def test_submit_with_attachment_and_late_refused(client, setup):
     assert str(proposal.price_per_half_day) == "1100.50"
     with time_machine.travel(consultation.deadline + dt.timedelta(minutes=1), tick=False):
         response = client.post(_link(client, second), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "date limite" in response.content.decode()
     assert Proposal.objects.get(consulted=second).submitted_at is None
     assert Proposal.objects.get(consulted=second).method == "Méthode"
@@ -412,7 +412,7 @@ def test_total_over_ceiling_warned_next_to_the_field(client, setup):
     page = _link(client, consulted)
     response = client.post(page, data)
     content = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_total_error"><p>Ce total dépasse le plafond de 3000' in content
     proposal = Proposal.objects.get(consulted=consulted)
     assert proposal.total == 4000 and proposal.submitted_at is None
@@ -511,7 +511,7 @@ def test_refused_marks_and_choice_answer_next_to_the_field_and_keep_what_was_typ
         reverse("competition:score", args=base),
         {"mark_method": "25", "mark_experience": "douze", "mark_price": "14,5"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     for key in ("method", "experience"):
         assert "note de 0 à 20" in _error_of(html, f"mark-{over.pk}-mark_{key}")
@@ -525,7 +525,7 @@ def test_refused_marks_and_choice_answer_next_to_the_field_and_keep_what_was_typ
         reverse("competition:choose", args=base),
         {"justification": "La seule méthode qui convient aux cinq structures."},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "écrivez la dérogation" in _error_of(html, f"choice-{over.pk}-derogation")
     assert "La seule méthode qui convient aux cinq structures.</textarea>" in html

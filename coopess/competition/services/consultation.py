@@ -224,12 +224,16 @@ def consultation_send(
 
 
 def consultation_close(*, consultation: Consultation, by: User | None) -> Consultation:
-    """Close the answers once the deadline has passed."""
+    """Close the answers once the deadline has passed; the comité d'appui's members, when it
+    marks, are told the proposals are ready."""
     with transaction.atomic():
         consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
         if consultation.deadline > timezone.now():
             raise CompetitionError("La date limite de réception n'est pas encore passée.")
         transition(consultation, to=S.CLOSED, by=by)
+        from coopess.competition.services.committee import committee_notify
+
+        committee_notify(consultation=consultation)
     return consultation
 
 

@@ -161,16 +161,26 @@ def score_save(
     for key, value in marks.items():
         if not 0 <= value <= 20:
             raise CompetitionError("Chaque note va de 0 à 20.", field=f"mark_{key}")
+    now = timezone.now()
     score, _ = Score.objects.update_or_create(
         proposal=proposal,
         by=by,
-        defaults={"marks": {k: float(v) for k, v in marks.items()}, "comment": comment},
+        defaults={
+            "marks": {k: float(v) for k, v in marks.items()},
+            "comment": comment,
+            "no_conflict_declared_at": now,
+            "conflict_declared_at": None,
+            "conflict_note": "",
+            "marked_at": now,
+        },
     )
     return score
 
 
 def average_marks(proposal: Proposal, criteria: list[dict]) -> float | None:
-    scores = list(proposal.scores.all())
+    """The average weighted mark of everyone who marked (the officer and the comité d'appui's
+    members); declarations without marks do not count. Reads the prefetched ``scores``."""
+    scores = [s for s in proposal.scores.all() if s.is_marked]
     if not scores:
         return None
     return round(sum(s.weighted(criteria) for s in scores) / len(scores), 2)

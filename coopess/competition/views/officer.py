@@ -5,15 +5,17 @@ comparison and marks, choice, letters, abandon). Every write goes through ``serv
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from coopess.competition import forms, permissions
-from coopess.competition.models import ConsultationStatus, Proposal, Question
+from coopess.competition.models import ConsultationStatus, Proposal, Question, Score
 from coopess.competition.services import CompetitionError
 from coopess.competition.services import consultation as services
 from coopess.competition.services import proposals as proposal_services
+from coopess.competition.views import committee
 
 
 def providers(request: HttpRequest) -> HttpResponse:
@@ -61,15 +63,17 @@ def consultation(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return _page(request, item, cohort_id, terms=terms)
 
 
-def _page(request, item, cohort_id: int, *, terms=None, bound=None):
+def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int = 200):
     """The consultation page; ``bound`` = (proposal id, score form, choice form) re-shows a
     proposal's refused marks or choice with the messages next to the fields and what was
-    typed."""
+    typed (status 400, as the selection's refused forms)."""
     terms = terms or forms.TermsForm(instance=item)
     proposals = list(
         Proposal.objects.filter(consultation=item, submitted_at__isnull=False)
         .select_related("consulted__provider")
-        .prefetch_related("scores")
+        .prefetch_related(
+            Prefetch("scores", queryset=Score.objects.select_related("by").order_by("pk"))
+        )
         .order_by("pk")
     )
     for proposal in proposals:
@@ -99,8 +103,9 @@ def _page(request, item, cohort_id: int, *, terms=None, bound=None):
         "is_consulting": item.status == ConsultationStatus.CONSULTING,
         "is_closed": item.status == ConsultationStatus.CLOSED,
         "is_chosen": item.status == ConsultationStatus.CHOSEN,
+        **committee.officer_context(item, proposals),
     }
-    return render(request, "competition/consultation.html", context)
+    return render(request, "competition/consultation.html", context, status=status)
 
 
 def _act(request: HttpRequest, cohort_id: int, action) -> HttpResponse:
@@ -197,7 +202,7 @@ def score(request: HttpRequest, cohort_id: int, proposal_id: int) -> HttpRespons
         else:
             messages.success(request, f"Notes de « {proposal.consulted.provider} » enregistrées.")
             return _redirect(cohort_id)
-    return _page(request, item, cohort_id, bound=(proposal.pk, form, None))
+    return _page(request, item, cohort_id, bound=(proposal.pk, form, None), status=400)
 
 
 @require_POST
@@ -214,7 +219,7 @@ def choose(request: HttpRequest, cohort_id: int, proposal_id: int) -> HttpRespon
                 request, "Le prestataire est choisi : la prestation de conseil est créée."
             )
             return _redirect(cohort_id)
-    return _page(request, item, cohort_id, bound=(proposal.pk, None, form))
+    return _page(request, item, cohort_id, bound=(proposal.pk, None, form), status=400)
 
 
 @require_POST

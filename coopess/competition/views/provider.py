@@ -95,7 +95,9 @@ def home(request: HttpRequest, consulted_id: int) -> HttpResponse:
                 if saved.over_ceiling and saved.submitted_at is None:
                     messages.success(request, "Brouillon enregistré.")
                     form.add_error("total", over_ceiling_message(consultation))
-                    return render(request, "competition/provider.html", _context(consulted, form))
+                    return render(
+                        request, "competition/provider.html", _context(consulted, form), status=400
+                    )
                 if saved.submitted_at is not None:
                     messages.success(
                         request,
@@ -104,7 +106,14 @@ def home(request: HttpRequest, consulted_id: int) -> HttpResponse:
                 else:
                     messages.success(request, "Brouillon enregistré.")
                 return redirect("competition:provider_home", consulted.pk)
-    return render(request, "competition/provider.html", _context(consulted, form, question_form))
+    # a refused form answers 400, as everywhere else (the selection's, the officer's)
+    status = 400 if form.errors or question_form.errors else 200
+    return render(
+        request,
+        "competition/provider.html",
+        _context(consulted, form, question_form),
+        status=status,
+    )
 
 
 def over_ceiling_message(consultation) -> str:
