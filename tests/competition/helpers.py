@@ -71,4 +71,12 @@ def matrix_ids(setup: CohortSetup) -> dict:
     consulted = consultation.consulted.first()
     question = proposal_services.question_ask(consulted=consulted, text="Question ?")
     proposal = submit(consulted)
-    return {"question_id": question.pk, "proposal_id": proposal.pk}
+    from coopess.support.models import Engagement
+
+    engagement = Engagement.objects.filter(cohort=setup.cohort).first()
+    return {
+        "question_id": question.pk,
+        "proposal_id": proposal.pk,
+        "provider_id": consulted.provider_id,
+        "engagement_id": engagement.pk if engagement else 0,
+    }
