@@ -93,5 +93,5 @@ def competition_providers(scope: Scope) -> Table:
         ],
         rows=rows,
         category="Prestation (cohorte)",
-        total=total,
+        total=total if rows else None,
     )
