@@ -1,6 +1,7 @@
 """The competition's demo data: the DLA's directory of three fictitious consulting providers,
 and for the 2023 cohort a finished consultation of those three whose chosen proposal is the
-existing engagement (same firm, half-days and budget). Any other cohort of the demo DLA (the
+existing engagement (same firm, half-days and budget), with the DLA's satisfaction about that
+engagement (shown in the directory with its attendance). Any other cohort of the demo DLA (the
 open copy's) can start its own consultation from the same directory. Idempotent."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from coopess.competition.models import (
     ConsultationStatus,
     ConsultationTransition,
     ConsultedProvider,
+    EngagementReview,
     Proposal,
     Provider,
     Score,
@@ -64,6 +66,15 @@ def demo_competition(call_2023: Call) -> None:
     officer = User.objects.filter(email=OFFICER_EMAIL).first()
     if engagement is None or officer is None:
         return
+    EngagementReview.objects.get_or_create(
+        engagement=engagement,
+        defaults={
+            "satisfaction": 4,
+            "comment": "Séances bien préparées ; la feuille de route est arrivée avec un mois "
+            "de retard.",
+            "recorded_at": _at(engagement.ends_on + dt.timedelta(days=20)),
+        },
+    )
     if Consultation.objects.filter(cohort=engagement.cohort).exists():
         return
     sent_on = engagement.created_at.date() - dt.timedelta(days=45)

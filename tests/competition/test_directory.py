@@ -17,7 +17,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from coopess.accounts.models import Role
+from coopess.accounts.models import Role, User
 from coopess.competition.models import EngagementReview, LookupStatus, Provider
 from coopess.competition.services import consultation as services
 from coopess.competition.tasks import retry_provider_lookup
@@ -294,3 +294,16 @@ def test_directory_queries_do_not_grow_with_providers(
         response = officer_client.get(url)
     assert response.content.decode().count("Prestations passées de") == 2
     assert Decimal(engagement.budget) > 0
+
+
+def test_demo_directory_shows_the_2023_engagement(client):
+    from coopess.common.demo import demo_load
+    from coopess.support.demo import FIRM_NAME, OFFICER_EMAIL
+
+    demo_load()
+    demo_load()  # idempotent
+    assert EngagementReview.objects.count() == 1
+    sign_in(client, User.objects.get(email=OFFICER_EMAIL))
+    content = unescape(client.get(reverse("competition:providers")).content.decode())
+    assert f"Prestations passées de {FIRM_NAME}" in content
+    assert "4,0 sur 5" in content
