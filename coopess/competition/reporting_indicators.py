@@ -65,6 +65,7 @@ def competition_providers(scope: Scope) -> Table:
             {
                 "consulted": item.n_consulted,
                 "proposals": item.n_proposals,
+                "chosen": 1 if item.chosen_total is not None else 0,
                 "half_days": item.chosen_half_days,
                 "price": item.chosen_total,
             },
@@ -78,6 +79,7 @@ def competition_providers(scope: Scope) -> Table:
         {
             "consulted": sum(row.values["consulted"] for row in rows),
             "proposals": sum(row.values["proposals"] for row in rows),
+            "chosen": len(chosen_rows),
             "half_days": sum(row.values["half_days"] or 0 for row in chosen_rows)
             if chosen_rows
             else None,
@@ -88,8 +90,11 @@ def competition_providers(scope: Scope) -> Table:
         columns=[
             Column("consulted", "Prestataires consultés"),
             Column("proposals", "Propositions reçues"),
+            Column("chosen", "Prestataire retenu"),
             Column("half_days", "Demi-journées retenues"),
-            Column("price", "Prix retenu (€ TTC)", Kind.EUROS),
+            # a firm's price is not shown to funders when it is one or two firms' (as the
+            # budget of the engagements: ``budget_conseil``)
+            Column("price", "Prix retenu (€ TTC)", Kind.EUROS, basis="chosen"),
         ],
         rows=rows,
         category="Prestation (cohorte)",

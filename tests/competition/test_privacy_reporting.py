@@ -62,6 +62,10 @@ def test_indicator_one_row_per_engagement_and_totals(django_assert_num_queries):
     assert table.value(str(chosen.pk), "proposals") == 3
     assert table.value(str(chosen.pk), "price") == proposal.total == Decimal("3000")
     assert table.value(str(chosen.pk), "half_days") == 3
+    assert (table.value(str(chosen.pk), "chosen"), table.value(str(open_one.pk), "chosen")) == (
+        1,
+        0,
+    )
     assert table.value(str(open_one.pk), "consulted") == 4
     assert table.value(str(open_one.pk), "proposals") == 2
     assert table.value(str(open_one.pk), "price") is None
@@ -96,8 +100,12 @@ def test_exports_render_the_indicator_per_engagement():
     assert any(label in line and "Prix retenu" in line for line in lines)
     workbook = load_workbook(io.BytesIO(exports.xlsx(report, secrecy=False)))
     rows = {r[0]: r[1:] for r in workbook["Mise en concurrence"].iter_rows(values_only=True) if r}
-    assert rows[label] == (3, 3, 3, 3000)
-    assert rows["Ensemble (1 prestation)"] == (3, 3, 3, 3000)
+    assert rows[label] == (3, 3, 1, 3, 3000)
+    assert rows["Ensemble (1 prestation)"] == (3, 3, 1, 3, 3000)
+    # a funder never reads one firm's price
+    funder = list(exports.csv_lines(report, secrecy=True))
+    price = next(line for line in funder if label in line and "Prix retenu" in line)
+    assert "n.c." in price and "3000" not in price
     pdf = exports.annual_pdf(report, secrecy=True, sections=shown_indicators(report, secrecy=True))
     text = " ".join(pdf_text(pdf).split())
     section = text[text.index("Prestataires consultés et propositions reçues par prestation") :]
