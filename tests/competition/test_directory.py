@@ -307,3 +307,14 @@ def test_demo_directory_shows_the_2023_engagement(client):
     content = unescape(client.get(reverse("competition:providers")).content.decode())
     assert f"Prestations passées de {FIRM_NAME}" in content
     assert "4,0 sur 5" in content
+
+
+def test_empty_name_the_directory_cannot_give_is_asked_for(officer_client, setup, respx_mock):
+    respx_mock.get(sirene.DEFAULT_API_URL).mock(return_value=recorded("not_found.json"))
+    response = officer_client.post(reverse("competition:providers"), provider_data(name=""))
+    assert response.status_code == 200
+    content = unescape(response.content.decode())
+    error_slot = content.split('id="id_name_error"')[1].split("</div>")[0]
+    assert "Indiquez la raison sociale" in error_slot
+    assert "camille@jardins.example.org" in content
+    assert not Provider.objects.filter(siret=FOUND_SIRET).exists()

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from dataclasses import asdict
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coopess.accounts.models import User
@@ -80,11 +80,14 @@ def provider_save(
             "Indiquez la raison sociale : le répertoire des entreprises ne l'a pas donnée.",
             field="name",
         )
-    with transaction.atomic():
-        provider.save()
-        if provider.lookup_status == LookupStatus.UNAVAILABLE:
-            provider_id = provider.pk
-            transaction.on_commit(lambda: schedule_provider_lookup_retry(provider_id, attempt=1))
+    try:
+        with transaction.atomic():
+            provider.save()
+    except IntegrityError as error:  # the same SIRET added at the same moment by a colleague
+        raise CompetitionError("Ce SIRET est déjà dans l'annuaire.", field="siret") from error
+    if provider.lookup_status == LookupStatus.UNAVAILABLE:
+        provider_id = provider.pk
+        transaction.on_commit(lambda: schedule_provider_lookup_retry(provider_id, attempt=1))
     return provider, _message_of(provider)
 
 
