@@ -14,7 +14,6 @@ from dataclasses import asdict
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from coopess.accounts.models import User
 from coopess.common.jobs import task_named
 from coopess.competition.models import EngagementReview, LookupStatus, Provider
 from coopess.competition.services import CompetitionError
@@ -54,7 +53,7 @@ def provider_apply_lookup(*, provider: Provider, result, fill_name: bool) -> Pro
 
 
 def provider_save(
-    *, operator_id: int, by: User, provider: Provider | None = None, **fields
+    *, operator_id: int, provider: Provider | None = None, **fields
 ) -> tuple[Provider, str]:
     """Add (``provider`` None) or edit a provider of the DLA's directory. Returns the provider
     and the directory's message for the officer. Raises ``CompetitionError`` (on its field) for

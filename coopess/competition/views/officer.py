@@ -27,7 +27,6 @@ def providers(request: HttpRequest) -> HttpResponse:
         try:
             provider, note = directory_services.provider_save(
                 operator_id=permissions.officer_operators(request.user)[0],
-                by=request.user,
                 **form.cleaned_data,
             )
         except CompetitionError as error:
@@ -86,7 +85,6 @@ def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
         try:
             provider, note = directory_services.provider_save(
                 operator_id=provider.operator_id,
-                by=request.user,
                 provider=permissions.officer_providers(request.user).get(pk=provider_id),
                 **form.cleaned_data,
             )
