@@ -5,8 +5,10 @@ a cohort with a consultation of ``--providers`` consulted providers (3, then 30)
 submitted a proposal and been marked once. Timed, ``--requests`` times each after a warm-up
 of 20, taken in turns: the home page (the floor: the cheapest page of the site, same stack),
 the officer's consultation page (terms and their versions, comparison table, marks, log), the
-directory of providers, and — signed in with the account that accepted its invitation — a
-provider's « Mes consultations » list and its consultation page. SQL queries are counted per page; they must not
+directory of providers (each consulted provider also has one past engagement of its own, on another
+cohort, with a held session, its attendance and the DLA's satisfaction), and — signed in with the
+account that accepted its invitation — a provider's « Mes consultations » list and its
+consultation page. SQL queries are counted per page; they must not
 grow with the providers (the officer's comparison prefetches the marks). Results printed as a
 Markdown table; see docs/performance.md.
 """
@@ -54,6 +56,23 @@ def build(providers: int, call=None):
     return setup, consulted[0]
 
 
+def add_history(setup, consulted) -> None:
+    """The directory case: one past engagement per consulted provider (matched by the firm's
+    name), each with a held session (attendance recorded) and a satisfaction mark."""
+    from coopess.competition.services.directory import engagement_review_save
+    from tests.diagnostic.helpers import make_cohort
+    from tests.support.helpers import held, make_support, plan
+
+    for index, item in enumerate(consulted):
+        past = make_cohort(setup.call, seed=1000 + 100 * len(consulted) + index)
+        support = make_support(past, consultant_email=f"bench.{past.cohort.pk}@example.org")
+        firm = support.engagement.firm
+        firm.name = item.provider.name
+        firm.save(update_fields=["name"])
+        held(plan(support), by=support.officer)
+        engagement_review_save(engagement=support.engagement, satisfaction=1 + index % 5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
@@ -75,6 +94,7 @@ def main() -> None:
     for providers in (3, 30):
         setup, consulted = build(providers, call)
         call = setup.call
+        add_history(setup, list(setup.cohort.consultation.consulted.select_related("provider")))
         client = Client()
         sign_in(client, setup.officer)
         anonymous = Client()

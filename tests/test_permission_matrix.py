@@ -115,6 +115,8 @@ MATRIX: dict[str, dict] = {
     "support:actors": every(404, anonymous=LOGIN, officer=200),
     # competition: the matrix officer works for another DLA; the token is not a provider's
     "competition:providers": every(404, anonymous=LOGIN, officer=200),
+    "competition:provider_edit": STRANGER,
+    "competition:engagement_review": POST_ONLY,
     "competition:consultation": STRANGER,
     "competition:consult": POST_ONLY,
     "competition:send": POST_ONLY,

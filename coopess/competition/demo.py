@@ -1,7 +1,8 @@
 """The competition's demo data: the DLA's directory of three fictitious consulting providers,
 and for the 2023 cohort a finished consultation of those three whose chosen proposal is the
 existing engagement (same firm, half-days and budget), marked by the officer and by two members
-of the comité d'appui (``demo_committee``). Each provider's contact has an account (fictitious
+of the comité d'appui (``demo_committee``), with the DLA's satisfaction about that engagement
+(shown in the directory with its attendance). Each provider's contact has an account (fictitious
 address, signed in by emailed code, no password) that accepted its 2023 invitation: « Mes
 consultations » shows it. Any other cohort of the demo DLA can start its own consultation from the
 same directory; its invitations reach the same accounts. Idempotent."""
@@ -25,6 +26,7 @@ from coopess.competition.models import (
     ConsultationStatus,
     ConsultationTransition,
     ConsultedProvider,
+    EngagementReview,
     Proposal,
     Provider,
     Score,
@@ -92,6 +94,15 @@ def demo_competition(call_2023: Call) -> None:
     officer = User.objects.filter(email=OFFICER_EMAIL).first()
     if engagement is None or officer is None:
         return
+    EngagementReview.objects.get_or_create(
+        engagement=engagement,
+        defaults={
+            "satisfaction": 4,
+            "comment": "Séances bien préparées ; la feuille de route est arrivée avec un mois "
+            "de retard.",
+            "recorded_at": _at(engagement.ends_on + dt.timedelta(days=20)),
+        },
+    )
     if Consultation.objects.filter(cohort=engagement.cohort).exists():
         return
     sent_on = engagement.created_at.date() - dt.timedelta(days=45)

@@ -13,12 +13,33 @@ NUMBER_MESSAGE = "Saisissez un montant en euros, par exemple 1200 ou 1200,50."
 
 
 class ProviderForm(forms.ModelForm):
+    """The directory entry; the SIRET is then looked up in the public company directory
+    (``services.directory.provider_save``), which may give the name when left empty."""
+
     class Meta:
         model = Provider
         fields = ["name", "siret", "expertise", "departements", "contact_name", "email", "phone"]
+        help_texts = {
+            "name": "Laissez vide pour reprendre le nom du répertoire des entreprises.",
+            "siret": "14 chiffres ; vérifié dans le répertoire public des entreprises.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = False
 
     def clean_siret(self) -> str:
         return clean_siret(self.cleaned_data["siret"])
+
+
+class ReviewForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(
+        label="Satisfaction",
+        choices=[("", "—")] + [(n, f"{n} sur 5") for n in range(1, 6)],
+        coerce=int,
+        error_messages={"required": "Choisissez une note de 1 à 5."},
+    )
+    comment = forms.CharField(label="Commentaire", required=False, max_length=2000)
 
 
 class ConsultationCreateForm(forms.Form):

@@ -21,6 +21,8 @@
   conflict (``conflicted_member_does_not_score``) or without the declaration of no conflict.
 - ``CommitteeMember``: a member of the DLA's comité d'appui (a reviewer of that DLA) whom the
   officer asks to mark the proposals, when the consultation says the comité marks them.
+- ``EngagementReview``: the satisfaction (1 to 5) the DLA records about a past engagement of
+  the support, shown with its attendance in the directory.
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class LookupStatus(models.TextChoices):
+    """What the public company directory said about a provider's SIRET (as for applications)."""
+
+    PENDING = "pending", "À vérifier"
+    FOUND = "found", "Trouvé dans le répertoire"
+    CLOSED = "closed", "Établissement fermé"
+    NOT_FOUND = "not_found", "Introuvable dans le répertoire"
+    UNAVAILABLE = "unavailable", "Répertoire indisponible, vérification à refaire"
+
+
 class Provider(models.Model):
     operator = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="providers", verbose_name="DLA"
@@ -62,6 +74,15 @@ class Provider(models.Model):
     contact_name = models.CharField("contact : nom", max_length=150)
     email = models.EmailField("contact : adresse électronique")
     phone = models.CharField("contact : téléphone", max_length=30, blank=True)
+    address = models.CharField("adresse (répertoire des entreprises)", max_length=300, blank=True)
+    lookup_status = models.CharField(
+        "vérification du SIRET",
+        max_length=20,
+        choices=LookupStatus.choices,
+        default=LookupStatus.PENDING,
+    )
+    lookup_checked_at = models.DateTimeField(null=True, blank=True)
+    lookup_data = models.JSONField("réponse du répertoire", default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -434,3 +455,28 @@ class CommitteeMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} → {self.consultation}"
+
+
+class EngagementReview(models.Model):
+    """The DLA's satisfaction with a past engagement (1 = pas du tout satisfait, 5 = très
+    satisfait), recorded by an officer from the directory; one per engagement."""
+
+    engagement = models.OneToOneField(
+        "support.Engagement", on_delete=models.CASCADE, related_name="review"
+    )
+    satisfaction = models.PositiveSmallIntegerField("satisfaction (de 1 à 5)")
+    comment = models.TextField("commentaire", blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "satisfaction sur une prestation"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__gte=1) & Q(satisfaction__lte=5),
+                name="engagement_review_satisfaction_1_to_5",
+                violation_error_message="La satisfaction se note de 1 à 5.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Satisfaction {self.satisfaction}/5 — {self.engagement}"

@@ -5,8 +5,10 @@ it alone; an accepted erasure request removes a contact whose address is the per
 address, phone), and the consultants' names written in that provider's proposals. The export
 lists the directory entries whose contact address is the person's, with the consultations they
 were invited to, and the consultations whose invitation the person's account accepted; an
-erasure also unlinks the account from them. The latest dated activity of a cohort is the last
-proposal submitted.
+erasure also unlinks the account from them. The directory's answer about the SIRET
+(``lookup_data``, ``address``) describes the firm's establishment, not its contact person, and
+stays with the firm. The DLA's satisfaction about an engagement (``EngagementReview``) names
+nobody. The latest dated activity of a cohort is the last proposal submitted.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def provider_contacts_of(user: User) -> dict[str, list[dict[str, Any]]]:
         {
             "prestataire": p.name,
             "siret": p.siret,
+            "adresse_etablissement": p.address,
             "contact": p.contact_name,
             "adresse_electronique": p.email,
             "telephone": p.phone,

@@ -6,6 +6,16 @@ app_name = "competition"
 
 urlpatterns = [
     path("concurrence/prestataires/", officer.providers, name="providers"),
+    path(
+        "concurrence/prestataires/<int:provider_id>/modifier/",
+        officer.provider_edit,
+        name="provider_edit",
+    ),
+    path(
+        "concurrence/prestations/<int:engagement_id>/satisfaction/",
+        officer.engagement_review,
+        name="engagement_review",
+    ),
     path("concurrence/cohorte/<int:cohort_id>/", officer.consultation, name="consultation"),
     path("concurrence/cohorte/<int:cohort_id>/consulter/", officer.consult, name="consult"),
     path("concurrence/cohorte/<int:cohort_id>/envoyer/", officer.send, name="send"),

@@ -71,6 +71,9 @@ def matrix_ids(setup: CohortSetup) -> dict:
     consulted = consultation.consulted.first()
     question = proposal_services.question_ask(consulted=consulted, text="Question ?")
     proposal = submit(consulted)
+    from coopess.support.models import Engagement
+
+    engagement = Engagement.objects.filter(cohort=setup.cohort).first()
     provider_user(consulted)  # its own account: nobody in the matrix
     return {
         "question_id": question.pk,
@@ -78,6 +81,8 @@ def matrix_ids(setup: CohortSetup) -> dict:
         "consulted_id": consulted.pk,
         "number": consultation.version,
         "consultation_id": consultation.pk,
+        "provider_id": consulted.provider_id,
+        "engagement_id": engagement.pk if engagement else 0,
     }
 
 

@@ -87,7 +87,7 @@ def test_providers_directory_checks_siret(officer_client, setup, django_assert_n
     assert "SIRET" in response.content.decode() and "14 chiffres" in response.content.decode()
     for index in range(3):
         make_provider(setup.call.operator, index)
-    with django_assert_num_queries(5) as captured:
+    with django_assert_num_queries(6) as captured:
         officer_client.get(url)
     count = len(captured)
     for index in range(3, 8):

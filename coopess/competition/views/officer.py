@@ -11,29 +11,120 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from coopess.competition import forms, permissions
+from coopess.competition.directory import past_engagements
 from coopess.competition.models import ConsultationStatus, Proposal, Question, Score
 from coopess.competition.services import CompetitionError
 from coopess.competition.services import consultation as services
+from coopess.competition.services import directory as directory_services
 from coopess.competition.services import proposals as proposal_services
 from coopess.competition.views import committee
 
 
 def providers(request: HttpRequest) -> HttpResponse:
+    """The DLA's directory: its providers with their past engagements (attendance, the DLA's
+    satisfaction), and the form to add one (SIRET looked up in the company directory)."""
     permissions.require_officer(request.user)
     form = forms.ProviderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        provider = form.save(commit=False)
-        provider.operator_id = permissions.officer_operators(request.user)[0]
-        if permissions.officer_providers(request.user).filter(siret=provider.siret).exists():
-            form.add_error("siret", "Ce SIRET est déjà dans l'annuaire.")
+        try:
+            provider, note = directory_services.provider_save(
+                operator_id=permissions.officer_operators(request.user)[0],
+                **form.cleaned_data,
+            )
+        except CompetitionError as error:
+            _refused(form, error)
         else:
-            provider.save()
             messages.success(request, f"« {provider.name} » est ajouté à l'annuaire.")
+            _lookup_message(request, provider, note)
             return redirect("competition:providers")
-    rows = permissions.officer_providers(request.user).prefetch_related(
-        "consultations__consultation__cohort"
+    return _directory(request, form)
+
+
+def _directory(request: HttpRequest, form, *, bound=None) -> HttpResponse:
+    """The directory page; ``bound`` = (engagement id, review form) re-shows a refused
+    satisfaction next to its field with what was typed."""
+    rows = list(
+        permissions.officer_providers(request.user).prefetch_related(
+            "consultations__consultation__cohort"
+        )
     )
+    records = past_engagements(rows)
+    for row in rows:
+        row.record = records[row.pk]
+        for past in row.record.engagements:
+            review = getattr(past.engagement, "review", None)
+            auto_id = f"review-{row.pk}-{past.engagement.pk}-%s"
+            if bound and bound[0] == past.engagement.pk:
+                past.form = forms.ReviewForm(bound[1].data, auto_id=auto_id)
+                past.form.is_valid()
+            else:
+                past.form = forms.ReviewForm(
+                    initial={
+                        "satisfaction": past.satisfaction,
+                        "comment": review.comment if review else "",
+                    },
+                    auto_id=auto_id,
+                )
     return render(request, "competition/providers.html", {"providers": rows, "form": form})
+
+
+def _lookup_message(request: HttpRequest, provider, note: str) -> None:
+    from coopess.competition.models import LookupStatus
+
+    if provider.lookup_status == LookupStatus.FOUND:
+        messages.info(request, note)
+    else:
+        messages.warning(request, note)
+
+
+def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """Edit a provider of the DLA's directory; the SIRET is looked up again."""
+    permissions.require_officer(request.user)
+    provider = get_object_or_404(permissions.officer_providers(request.user), pk=provider_id)
+    title = provider.name  # the form writes what is typed onto its instance
+    form = forms.ProviderForm(request.POST or None, instance=provider)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provider, note = directory_services.provider_save(
+                operator_id=provider.operator_id,
+                provider=permissions.officer_providers(request.user).get(pk=provider_id),
+                **form.cleaned_data,
+            )
+        except CompetitionError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"« {provider.name} » est modifié.")
+            _lookup_message(request, provider, note)
+            return redirect("competition:providers")
+    return render(
+        request,
+        "competition/provider_edit.html",
+        {"provider": provider, "title": title, "form": form},
+    )
+
+
+@require_POST
+def engagement_review(request: HttpRequest, engagement_id: int) -> HttpResponse:
+    """Record the DLA's satisfaction with a past engagement of one of its cohorts."""
+    from coopess.support.models import Engagement
+
+    permissions.require_officer(request.user)
+    engagement = get_object_or_404(
+        Engagement.objects.filter(
+            cohort__call__operator_id__in=permissions.officer_operators(request.user)
+        ),
+        pk=engagement_id,
+    )
+    form = forms.ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            directory_services.engagement_review_save(engagement=engagement, **form.cleaned_data)
+        except CompetitionError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"Satisfaction enregistrée pour « {engagement.cohort} ».")
+            return redirect("competition:providers")
+    return _directory(request, forms.ProviderForm(), bound=(engagement.pk, form))
 
 
 def _redirect(cohort_id: int):
