@@ -18,6 +18,8 @@ def test_existing_consultations_get_their_terms_frozen():
     executor.migrate([("competition", "0001_initial")])
     executor = MigrationExecutor(connection)
     executor.migrate([("competition", "0002_provider_accounts")])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())  # the later columns, for the models
     from coopess.competition.models import Consultation
 
     consultation = Consultation.objects.get(pk=consultation.pk)
