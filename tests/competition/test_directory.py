@@ -93,7 +93,7 @@ def test_closed_establishment_is_refused_next_to_the_field(officer_client, setup
         return_value=recorded("found_association_nantes.json", closed=True)
     )
     response = officer_client.post(reverse("competition:providers"), provider_data())
-    assert response.status_code == 200
+    assert response.status_code == 400
     content = unescape(response.content.decode())
     assert "cet établissement est fermé" in content
     assert 'id="id_siret_error"' in content
@@ -174,7 +174,7 @@ def test_edit_refuses_a_siret_already_in_the_directory(officer_client, setup, re
     first, second = make_provider(setup.call.operator, 1), make_provider(setup.call.operator, 2)
     url = reverse("competition:provider_edit", args=[second.pk])
     response = officer_client.post(url, provider_data(siret=first.siret, name="Autre"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "déjà dans l'annuaire" in unescape(response.content.decode())
     assert not respx_mock.calls  # refused before asking the directory
     second.refresh_from_db()
@@ -256,7 +256,7 @@ def test_a_wrong_satisfaction_answers_next_to_the_field(officer_client, setup):
         reverse("competition:engagement_review", args=[support.engagement.pk]),
         {"satisfaction": "9", "comment": "Texte gardé"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     content = unescape(response.content.decode())
     assert "Texte gardé" in content
     assert "Sélectionnez un choix valide" in content or "de 1 à 5" in content
@@ -312,7 +312,7 @@ def test_demo_directory_shows_the_2023_engagement(client):
 def test_empty_name_the_directory_cannot_give_is_asked_for(officer_client, setup, respx_mock):
     respx_mock.get(sirene.DEFAULT_API_URL).mock(return_value=recorded("not_found.json"))
     response = officer_client.post(reverse("competition:providers"), provider_data(name=""))
-    assert response.status_code == 200
+    assert response.status_code == 400
     content = unescape(response.content.decode())
     error_slot = content.split('id="id_name_error"')[1].split("</div>")[0]
     assert "Indiquez la raison sociale" in error_slot

@@ -83,7 +83,7 @@ def test_providers_directory_checks_siret(officer_client, setup, django_assert_n
     response = officer_client.post(
         url, {"name": "Cabinet", "siret": "123", "contact_name": "A", "email": "a@example.org"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "SIRET" in response.content.decode() and "14 chiffres" in response.content.decode()
     for index in range(3):
         make_provider(setup.call.operator, index)

@@ -37,12 +37,12 @@ def providers(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"« {provider.name} » est ajouté à l'annuaire.")
             _lookup_message(request, provider, note)
             return redirect("competition:providers")
-    return _directory(request, form)
+    return _directory(request, form, status=400 if form.errors else 200)
 
 
-def _directory(request: HttpRequest, form, *, bound=None) -> HttpResponse:
+def _directory(request: HttpRequest, form, *, bound=None, status: int = 200) -> HttpResponse:
     """The directory page; ``bound`` = (engagement id, review form) re-shows a refused
-    satisfaction next to its field with what was typed."""
+    satisfaction next to its field with what was typed (refused forms answer 400)."""
     rows = list(
         permissions.officer_providers(request.user).prefetch_related(
             "consultations__consultation__cohort"
@@ -65,7 +65,9 @@ def _directory(request: HttpRequest, form, *, bound=None) -> HttpResponse:
                     },
                     auto_id=auto_id,
                 )
-    return render(request, "competition/providers.html", {"providers": rows, "form": form})
+    return render(
+        request, "competition/providers.html", {"providers": rows, "form": form}, status=status
+    )
 
 
 def _lookup_message(request: HttpRequest, provider, note: str) -> None:
@@ -100,6 +102,7 @@ def provider_edit(request: HttpRequest, provider_id: int) -> HttpResponse:
         request,
         "competition/provider_edit.html",
         {"provider": provider, "title": title, "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -124,7 +127,7 @@ def engagement_review(request: HttpRequest, engagement_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Satisfaction enregistrée pour « {engagement.cohort} ».")
             return redirect("competition:providers")
-    return _directory(request, forms.ProviderForm(), bound=(engagement.pk, form))
+    return _directory(request, forms.ProviderForm(), bound=(engagement.pk, form), status=400)
 
 
 def _redirect(cohort_id: int):
@@ -143,7 +146,12 @@ def consultation(request: HttpRequest, cohort_id: int) -> HttpResponse:
             )
             messages.success(request, "Le cahier des charges est pré-rempli : relisez-le.")
             return _redirect(cohort_id)
-        return render(request, "competition/start.html", {"form": form, "cohort_id": cohort_id})
+        return render(
+            request,
+            "competition/start.html",
+            {"form": form, "cohort_id": cohort_id},
+            status=400 if form.errors else 200,
+        )
     terms = forms.TermsForm(instance=item)
     if request.method == "POST" and item.status == ConsultationStatus.DRAFT:
         terms = forms.TermsForm(request.POST, instance=item)
@@ -151,7 +159,7 @@ def consultation(request: HttpRequest, cohort_id: int) -> HttpResponse:
             services.consultation_update(consultation=item, by=request.user, **terms.cleaned_data)
             messages.success(request, f"Version {item.version} du cahier des charges enregistrée.")
             return _redirect(cohort_id)
-    return _page(request, item, cohort_id, terms=terms)
+    return _page(request, item, cohort_id, terms=terms, status=400 if terms.errors else 200)
 
 
 def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int = 200):
