@@ -64,7 +64,6 @@ MATRIX: dict[str, dict] = {
     "applications:partner_remove": POST_ONLY,
     "applications:attachment_upload": POST_ONLY,
     "applications:attachment_delete": POST_ONLY,
-    "applications:message": POST_ONLY,
     "applications:decision_letter": STRANGER,
     # instruction: the matrix officer works for another DLA, the reviewer is not assigned
     "selection:calls": every(404, anonymous=LOGIN, officer=200),
@@ -77,6 +76,7 @@ MATRIX: dict[str, dict] = {
     "selection:review": STRANGER,
     "selection:reviewer_attachment": STRANGER,
     "selection:send_letters": POST_ONLY,
+    "selection:applicant_message": POST_ONLY,
     "selection:start_review": POST_ONLY,
     "selection:rescreen": POST_ONLY,
     "selection:override": POST_ONLY,

@@ -7,5 +7,6 @@ class DiagnosticConfig(AppConfig):
     verbose_name = "Diagnostic partagé"
 
     def ready(self) -> None:
-        # the diagnostic's personal data, declared to the privacy registry
-        from coopess.diagnostic import privacy  # noqa: F401
+        # officer_site: its inlines of « Gestion des appels » (coopess/calls/officer_site.py);
+        # privacy: the diagnostic's personal data, declared to the privacy registry
+        from coopess.diagnostic import officer_site, privacy  # noqa: F401
