@@ -49,3 +49,17 @@ def test_later_steps_plug_their_parts_into_the_call_page():
     ]
     assert len(names) == len(set(names))
     assert CallAdmin.inlines == OfficerCallAdmin.inlines
+
+
+def test_later_steps_plug_their_parts_into_earlier_pages():
+    """« Mon espace » and the application page show later steps through registries filled at
+    ready() (coopess/accounts/dashboard.py, coopess/applications/panels.py)."""
+    from coopess.accounts.dashboard import provider_names
+    from coopess.applications.panels import panel_names
+
+    assert provider_names() == [
+        "calls.managed_calls",
+        "applications.mine",
+        "diagnostic.accompanied",
+    ]
+    assert panel_names() == ["selection.messages"]

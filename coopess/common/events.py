@@ -26,6 +26,8 @@ from django.db import transaction
 # --- event names (payload keywords in brackets) --------------------------------------------------
 CALL_CREATED = "call.created"  # [call]
 APPLICATION_SUBMITTED = "application.submitted"  # [application, first]
+MESSAGE_POSTED = "message.posted"  # [message]
+COMPLEMENTS_REQUESTED = "complements.requested"  # [application]
 DECISION_TAKEN = "decision.taken"  # [decision]
 DECISIONS_SENT = "decisions.sent"  # [decision_ids]
 COHORT_FORMED = "cohort.formed"  # [cohort]
@@ -35,11 +37,14 @@ SYNTHESIS_VALIDATED = "synthesis.validated"  # [version]
 SESSION_CHANGED = "session.changed"  # [session, kind]
 SESSION_HELD = "session.held"  # [session]
 FOLLOWUP_ANSWERED = "followup.answered"  # [followup]
+PERSONAL_DATA_EXPORTED = "personal_data.exported"  # [by, what, fmt, rows, call, filters]
 
 EVENTS = frozenset(
     {
         CALL_CREATED,
         APPLICATION_SUBMITTED,
+        MESSAGE_POSTED,
+        COMPLEMENTS_REQUESTED,
         DECISION_TAKEN,
         DECISIONS_SENT,
         COHORT_FORMED,
@@ -49,6 +54,7 @@ EVENTS = frozenset(
         SESSION_CHANGED,
         SESSION_HELD,
         FOLLOWUP_ANSWERED,
+        PERSONAL_DATA_EXPORTED,
     }
 )
 

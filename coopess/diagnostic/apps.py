@@ -7,6 +7,8 @@ class DiagnosticConfig(AppConfig):
     verbose_name = "Diagnostic partagé"
 
     def ready(self) -> None:
+        # dashboard: the represented cohort structures on « Mon espace »
+        # (coopess/accounts/dashboard.py);
         # officer_site: its inlines of « Gestion des appels » (coopess/calls/officer_site.py);
         # privacy: the diagnostic's personal data, declared to the privacy registry
-        from coopess.diagnostic import officer_site, privacy  # noqa: F401
+        from coopess.diagnostic import dashboard, officer_site, privacy  # noqa: F401

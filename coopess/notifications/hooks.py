@@ -95,6 +95,66 @@ def _decisions_sent(decision_ids: list[int]) -> None:
         )
 
 
+def _application_accounts(application) -> list[User]:
+    return [access.user for access in application.accesses.select_related("user")]
+
+
+@E.subscribe(E.MESSAGE_POSTED)
+def message_posted(message) -> None:
+    notify_on_commit(_message_posted, message.pk)
+
+
+def _message_posted(message_id: int) -> None:
+    """The DLA wrote: the application's accounts, in-app (they had the email). A representative
+    wrote: the call's officers, by email now or in their daily digest, as each chose (when
+    the DLA has no officer account, selection emails the call's contact instead)."""
+    from coopess.selection.models import Message
+
+    message = Message.objects.select_related("application__call").get(pk=message_id)
+    application = message.application
+    title = application.project_title or "sans titre"
+    if message.from_dla:
+        notify(
+            _application_accounts(application),
+            K.OTHER,
+            f"Nouveau message sur la candidature « {title} » : le DLA vous a écrit",
+            reverse("applications:detail", args=[application.public_id]),
+            email=False,
+            application=application,
+        )
+        return
+    notify(
+        list(_operator_officers(application.call.operator_id)),
+        K.OTHER,
+        f"Nouveau message sur la candidature {application.receipt_number or ''} "
+        f"« {title} »".replace("  ", " "),
+        reverse("selection:application", args=[application.public_id]),
+        email=True,
+        body="Une structure a écrit au sujet de sa candidature : le message se lit sur "
+        "CoopESS, en suivant le lien ci-dessous.",
+        application=application,
+    )
+
+
+@E.subscribe(E.COMPLEMENTS_REQUESTED)
+def complements_requested(application) -> None:
+    notify_on_commit(_complements_requested, application.pk)
+
+
+def _complements_requested(application_id: int) -> None:
+    from coopess.applications.models import Application
+
+    application = Application.objects.get(pk=application_id)
+    notify(
+        _application_accounts(application),
+        K.OTHER,
+        f"Compléments demandés pour la candidature « {application.project_title or 'sans titre'} »",
+        reverse("applications:detail", args=[application.public_id]),
+        email=False,
+        application=application,
+    )
+
+
 # --- diagnostic --------------------------------------------------------------------------------
 
 INTERVIEW_TITLES = {
