@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coopess.common.context_processors.site",
+                "coopess.notifications.context_processors.unread",
             ],
             "builtins": ["coopess.common.templatetags.coopess"],
         },
