@@ -179,7 +179,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_request_login_code"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
-LOGOUT_REDIRECT_URL = "common:home"
+LOGOUT_REDIRECT_URL = "home:index"
 
 ACCOUNT_ADAPTER = "coopess.accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"login": "coopess.accounts.forms.PasswordLoginForm"}
