@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coopess.common.context_processors.site",
+                "coopess.notifications.context_processors.unread",
             ],
             "builtins": ["coopess.common.templatetags.coopess"],
         },
@@ -178,7 +179,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_request_login_code"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
-LOGOUT_REDIRECT_URL = "common:home"
+LOGOUT_REDIRECT_URL = "home:index"
 
 ACCOUNT_ADAPTER = "coopess.accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"login": "coopess.accounts.forms.PasswordLoginForm"}

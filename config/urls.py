@@ -24,8 +24,10 @@ admin.site.site_title = "CoopESS"
 admin.site.index_title = "Configuration"
 
 urlpatterns = [
+    path("", include("coopess.calls.home_urls")),
     path("", include("coopess.common.urls")),
     path("appels/", include("coopess.calls.urls")),
+    path("appels/", include("coopess.applications.call_urls")),
     path("espace/", include("coopess.accounts.urls")),
     path("espace/donnees/", include("coopess.privacy.urls")),
     path("candidatures/", include("coopess.applications.urls")),

@@ -31,3 +31,35 @@ def test_the_layers_contract_lists_every_app():
     listed = {name.strip() for layer in layers for name in layer.split("|")}
     apps = {f"coopess.{path.parent.name}" for path in (ROOT / "coopess").glob("*/apps.py")}
     assert apps <= listed, sorted(apps - listed)
+
+
+def test_later_steps_plug_their_parts_into_the_call_page():
+    """Selection and diagnostic add their inlines to « Gestion des appels » from their apps'
+    ready() (coopess/calls/officer_site.py never imports them), in process order."""
+    from coopess.calls.admin import CallAdmin
+    from coopess.calls.officer_site import OfficerCallAdmin
+
+    names = [f"{i.__module__}.{i.__name__}" for i in OfficerCallAdmin.inlines]
+    assert names[-5:] == [
+        "coopess.selection.officer_site.RuleInline",
+        "coopess.selection.officer_site.CriterionInline",
+        "coopess.selection.officer_site.LetterInline",
+        "coopess.diagnostic.officer_site.InterviewGuideInline",
+        "coopess.diagnostic.officer_site.SelfDiagnosticInline",
+    ]
+    assert len(names) == len(set(names))
+    assert CallAdmin.inlines == OfficerCallAdmin.inlines
+
+
+def test_later_steps_plug_their_parts_into_earlier_pages():
+    """« Mon espace » and the application page show later steps through registries filled at
+    ready() (coopess/accounts/dashboard.py, coopess/applications/panels.py)."""
+    from coopess.accounts.dashboard import provider_names
+    from coopess.applications.panels import panel_names
+
+    assert provider_names() == [
+        "calls.managed_calls",
+        "applications.mine",
+        "diagnostic.accompanied",
+    ]
+    assert panel_names() == ["selection.messages"]

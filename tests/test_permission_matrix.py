@@ -36,7 +36,7 @@ POST_ONLY = every(405, anonymous=LOGIN)
 SIGNED_OUT_ONLY = every(REDIRECT, anonymous=200)
 
 MATRIX: dict[str, dict] = {
-    "common:home": PUBLIC,
+    "home:index": PUBLIC,
     "common:health": PUBLIC,
     "common:favicon": every(301),
     "common:privacy": PUBLIC,
@@ -47,9 +47,9 @@ MATRIX: dict[str, dict] = {
     "common:demo_email": NOT_FOUND,
     "calls:list": PUBLIC,
     "calls:detail": PUBLIC,
-    "calls:apply": SIGNED_IN,
+    "apply:start": SIGNED_IN,
     "accounts:dashboard": SIGNED_IN,
-    "calls:blank_form": PUBLIC,
+    "apply:blank_form": PUBLIC,
     # applications: the matrix users are strangers to the application (owner tests elsewhere)
     "applications:mine": SIGNED_IN,
     "applications:invitation": SIGNED_IN,  # the secret token is the key
@@ -64,7 +64,6 @@ MATRIX: dict[str, dict] = {
     "applications:partner_remove": POST_ONLY,
     "applications:attachment_upload": POST_ONLY,
     "applications:attachment_delete": POST_ONLY,
-    "applications:message": POST_ONLY,
     "applications:decision_letter": STRANGER,
     # instruction: the matrix officer works for another DLA, the reviewer is not assigned
     "selection:calls": every(404, anonymous=LOGIN, officer=200),
@@ -77,6 +76,7 @@ MATRIX: dict[str, dict] = {
     "selection:review": STRANGER,
     "selection:reviewer_attachment": STRANGER,
     "selection:send_letters": POST_ONLY,
+    "selection:applicant_message": POST_ONLY,
     "selection:start_review": POST_ONLY,
     "selection:rescreen": POST_ONLY,
     "selection:override": POST_ONLY,

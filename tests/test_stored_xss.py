@@ -330,7 +330,12 @@ def family_applications(client, capture) -> list[Page]:
         {f"q{first.pk}": "oui", f"q{follow_up.pk}": LONG},
     )
     posted(client, lead, app_url("partner_invite"), {"name": SHORT, "email": "p@example.org"})
-    posted(client, lead, app_url("message"), {"body": LONG})
+    posted(
+        client,
+        lead,
+        reverse("selection:applicant_message", args=[application.public_id]),
+        {"body": LONG},
+    )
     from tests.applications.helpers import pdf_upload
 
     upload = pdf_upload(FILE_NAME)
@@ -411,7 +416,7 @@ def family_selection(client, capture) -> list[Page]:
     """Messages both ways, eligibility correction, conflict note, reviews, decision comments,
     reopening, complements, a letter template; the decision letter PDF."""
     from coopess.applications.choices import ApplicationStatus
-    from coopess.calls.officer_site import LetterTemplateForm
+    from coopess.selection.officer_site import LetterTemplateForm
     from tests.applications.helpers import open_call
     from tests.selection.helpers import officer_of, reviewer, submitted_application
 
@@ -444,7 +449,10 @@ def family_selection(client, capture) -> list[Page]:
     posted(client, officer, sel("start_review"), {})
     posted(client, officer, sel("message"), {"body": LONG})
     posted(
-        client, lead, reverse("applications:message", args=[application.public_id]), {"body": LONG}
+        client,
+        lead,
+        reverse("selection:applicant_message", args=[application.public_id]),
+        {"body": LONG},
     )
     result = application.eligibility_results.first()
     posted(

@@ -32,7 +32,6 @@ urlpatterns = [
         views.attachment_delete,
         name="attachment_delete",
     ),
-    path("<uuid:public_id>/messages/", views.post_message, name="message"),
     path("<uuid:public_id>/decision.pdf", views.decision_letter, name="decision_letter"),
     path("<uuid:public_id>/<slug:slug>/", views.section, name="section"),
 ]

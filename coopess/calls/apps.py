@@ -10,3 +10,6 @@ class CallsConfig(AppConfig):
         from coopess.calls.public_cache import connect_invalidation
 
         connect_invalidation()
+
+        # dashboard: the officer's calls on « Mon espace » (coopess/accounts/dashboard.py)
+        from coopess.calls import dashboard  # noqa: F401

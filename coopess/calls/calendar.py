@@ -5,15 +5,14 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from coopess.calls.models import Call, CallMilestone, DatePrecision, MilestoneKind
+from coopess.common.timezones import PARIS  # also read from here by callers
 
-PARIS = ZoneInfo("Europe/Paris")
 # Django date formats: « 30 juin 2023 », « 23 h 59 ».
 DAY = "j F Y"
 CLOCK = "H \\h i"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -26,10 +27,6 @@ from coopess.calls.models import (
     MaturityStage,
     SupportStep,
 )
-from coopess.diagnostic.models import InterviewGuideItem, SelfDiagnosticQuestion
-from coopess.diagnostic.services.selfdiag import choices_problem, feeds_problem
-from coopess.selection.models import EligibilityRule, LetterTemplate, ScoringCriterion
-from coopess.selection.services import SelectionError, check_letter_template
 
 
 def _is_officer(request) -> bool:
@@ -137,67 +134,30 @@ class DocumentInline(TabularPartInline):
     model = CallDocument
 
 
-class LetterTemplateForm(forms.ModelForm):
-    """A decision letter's template, refused when it reads a variable CoopESS does not give."""
+# --- inlines of later steps ----------------------------------------------------------------------
+# The call's page also edits what later steps configure per call (selection: eligibility rules,
+# scoring grid, letter templates; diagnostic: interview guide, self-diagnostic questions). This
+# app never imports them: each later step defines its inlines (on PartInline / TabularPartInline)
+# in its own officer_site.py and registers them from its AppConfig.ready.
 
-    class Meta:
-        model = LetterTemplate
-        fields = ["outcome", "subject", "body"]
-
-    def clean(self):
-        data = super().clean()
-        try:
-            check_letter_template(f"{data.get('subject', '')}\n{data.get('body', '')}")
-        except SelectionError as error:
-            raise forms.ValidationError(error.message) from None
-        return data
-
-
-class RuleInline(TabularPartInline):
-    model = EligibilityRule
+CALL_INLINES: list[type[InlineModelAdmin]] = [
+    SectionInline,
+    StageInline,
+    TargetInline,
+    StepInline,
+    MilestoneInline,
+    QuestionInline,
+    DocumentInline,
+]
 
 
-class CriterionInline(TabularPartInline):
-    model = ScoringCriterion
-
-
-class LetterInline(PartInline):
-    model = LetterTemplate
-    form = LetterTemplateForm
-
-
-class InterviewGuideInline(TabularPartInline):
-    """The headings the officer fills during each interview of the diagnostic."""
-
-    model = InterviewGuideItem
-
-
-class SelfDiagnosticQuestionForm(forms.ModelForm):
-    """A self-diagnostic question: its choices suit its kind, and it feeds only what its kind
-    can say (a « oui / non » for a flag of the decision aid, the domain grid for the map)."""
-
-    class Meta:
-        model = SelfDiagnosticQuestion
-        fields = ["position", "code", "label", "help_text", "kind", "choices", "required", "feeds"]
-
-    def clean(self):
-        data = super().clean()
-        kind = data.get("kind")
-        if kind:
-            problem = choices_problem(kind=kind, choices=data.get("choices"))
-            if problem:
-                self.add_error("choices", problem)
-            problem = feeds_problem(kind=kind, feeds=data.get("feeds") or "")
-            if problem:
-                self.add_error("feeds", problem)
-        return data
-
-
-class SelfDiagnosticInline(PartInline):
-    """The questions of the cooperation self-diagnostic (diagnostic partagé)."""
-
-    model = SelfDiagnosticQuestion
-    form = SelfDiagnosticQuestionForm
+def register_call_inlines(*inlines: type[InlineModelAdmin]) -> None:
+    """Add a later step's inlines to the call's page (both « Gestion des appels » and the Django
+    admin's), after those already there (once, however often the module is imported)."""
+    for inline in inlines:
+        names = [f"{i.__module__}.{i.__qualname__}" for i in CALL_INLINES]
+        if f"{inline.__module__}.{inline.__qualname__}" not in names:
+            CALL_INLINES.append(inline)
 
 
 @admin.register(Call, site=officer_site)
@@ -236,20 +196,7 @@ class OfficerCallAdmin(OfficerPermissions, admin.ModelAdmin):
             {"fields": ["retention_not_retained_months", "retention_accompanied_months"]},
         ),
     ]
-    inlines = [
-        SectionInline,
-        StageInline,
-        TargetInline,
-        StepInline,
-        MilestoneInline,
-        QuestionInline,
-        DocumentInline,
-        RuleInline,
-        CriterionInline,
-        LetterInline,
-        InterviewGuideInline,
-        SelfDiagnosticInline,
-    ]
+    inlines = CALL_INLINES  # later steps add theirs: register_call_inlines
 
     def get_queryset(self, request):
         return Call.objects.managed_by(request.user)

@@ -1,4 +1,5 @@
-"""Public pages of the calls (cached, see ``public_cache``)."""
+"""Public pages of the calls (cached, see ``public_cache``): the home page (the calls open
+now, route in ``home_urls.py``), the list and each call's page."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
@@ -17,6 +18,21 @@ def published_calls_with_timelines(now):
     entries = [(call, call_timeline(call, now=now)) for call in calls]
     instants = [moment for call in calls for moment in (call.opens_at, call.closes_at)]
     return entries, instants
+
+
+@login_not_required
+@require_GET
+def home(request):
+    """The home page: the calls open now (cached, as the call list)."""
+
+    def build(now):
+        entries, instants = published_calls_with_timelines(now)
+        open_entries = [entry for entry in entries if entry[0].is_open(at=now)]
+        body = render_to_string("calls/_partials/open_calls.html", {"open_entries": open_entries})
+        return Rendered(title="Accueil", body=body), instants
+
+    rendered = cached_render("calls:page:home", build)
+    return render(request, "calls/home.html", {"open_calls": rendered.body})
 
 
 @login_not_required

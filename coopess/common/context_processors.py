@@ -1,9 +1,9 @@
 from django.conf import settings
 
-from coopess.notifications.services import lazy_unread_count
-
 
 def site(request) -> dict:
+    """The site's name and modes and the signed-in person's roles (the unread notifications
+    count is ``coopess.notifications.context_processors.unread``)."""
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     return {
@@ -14,5 +14,4 @@ def site(request) -> dict:
         "SITE_NAME": settings.COOPESS_SITE_NAME,
         "DEMO_MODE": settings.COOPESS_DEMO,
         "STAFF_MFA_REQUIRED": settings.COOPESS_REQUIRE_STAFF_MFA,
-        "unread_notifications": lazy_unread_count(user),
     }

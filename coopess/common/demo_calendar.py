@@ -15,7 +15,7 @@ import datetime as dt
 from dateutil.easter import easter
 from django.utils import timezone
 
-from coopess.calls.calendar import PARIS
+from coopess.common.timezones import PARIS
 
 
 def demo_today() -> dt.date:

@@ -26,29 +26,43 @@ from django.db import transaction
 # --- event names (payload keywords in brackets) --------------------------------------------------
 CALL_CREATED = "call.created"  # [call]
 APPLICATION_SUBMITTED = "application.submitted"  # [application, first]
+MESSAGE_POSTED = "message.posted"  # [message]
+COMPLEMENTS_REQUESTED = "complements.requested"  # [application]
 DECISION_TAKEN = "decision.taken"  # [decision]
 DECISIONS_SENT = "decisions.sent"  # [decision_ids]
 COHORT_FORMED = "cohort.formed"  # [cohort]
 INTERVIEW_CHANGED = "interview.changed"  # [interview, kind]
+WORKSHOP_CHANGED = "workshop.changed"  # [workshop, kind]
 SYNTHESIS_CIRCULATED = "synthesis.circulated"  # [version]
 SYNTHESIS_VALIDATED = "synthesis.validated"  # [version]
 SESSION_CHANGED = "session.changed"  # [session, kind]
 SESSION_HELD = "session.held"  # [session]
+FOLLOWUPS_SENT = "followups.sent"  # [rows] (the scheduler's batch)
+FOLLOWUPS_OVERDUE = "followups.overdue"  # [rows]
 FOLLOWUP_ANSWERED = "followup.answered"  # [followup]
+CONTACT_REQUEST_CHANGED = "contact_request.changed"  # [request, structure_id, title, body]
+PERSONAL_DATA_EXPORTED = "personal_data.exported"  # [by, what, fmt, rows, call, filters]
 
 EVENTS = frozenset(
     {
         CALL_CREATED,
         APPLICATION_SUBMITTED,
+        MESSAGE_POSTED,
+        COMPLEMENTS_REQUESTED,
         DECISION_TAKEN,
         DECISIONS_SENT,
         COHORT_FORMED,
         INTERVIEW_CHANGED,
+        WORKSHOP_CHANGED,
         SYNTHESIS_CIRCULATED,
         SYNTHESIS_VALIDATED,
         SESSION_CHANGED,
         SESSION_HELD,
+        FOLLOWUPS_SENT,
+        FOLLOWUPS_OVERDUE,
         FOLLOWUP_ANSWERED,
+        CONTACT_REQUEST_CHANGED,
+        PERSONAL_DATA_EXPORTED,
     }
 )
 

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
-from coopess.calls.calendar import PARIS
+from coopess.common.timezones import PARIS
 
 PRODID = "-//CoopESS//Accompagnement collectif DLA//FR"
 TZID = "Europe/Paris"

@@ -4,7 +4,6 @@ from coopess.common import views
 
 app_name = "common"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("sante/", views.health, name="health"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("donnees-personnelles/", views.privacy, name="privacy"),

@@ -1,4 +1,5 @@
-"""Pages that belong to no domain: home, health check, demo mailbox, error pages."""
+"""Pages that belong to no domain: health check, site pages, demo mailbox, error pages (the
+home page lists the open calls: it is the calls app's, ``coopess/calls/views.py``)."""
 
 import logging
 import sys
@@ -9,27 +10,11 @@ from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from coopess.calls.public_cache import Rendered, cached_render
-from coopess.calls.views import published_calls_with_timelines
 from coopess.common.models import DemoEmail, SitePage
 
 logger = logging.getLogger("coopess")
-
-
-@login_not_required
-@require_GET
-def home(request):
-    def build(now):
-        entries, instants = published_calls_with_timelines(now)
-        open_entries = [entry for entry in entries if entry[0].is_open(at=now)]
-        body = render_to_string("common/_partials/open_calls.html", {"open_entries": open_entries})
-        return Rendered(title="Accueil", body=body), instants
-
-    rendered = cached_render("calls:page:home", build)
-    return render(request, "common/home.html", {"open_calls": rendered.body})
 
 
 @login_not_required

@@ -1,5 +1,6 @@
 """The diagnostic in the Django admin (administrators). Officers work on their own pages; the
-interview guide is edited with the call in « Gestion des appels » (``calls/officer_site.py``).
+interview guide is edited with the call in « Gestion des appels » (``diagnostic/officer_site.py``,
+plugged into ``calls/officer_site.py``).
 Other features append their registrations below."""
 
 from django.contrib import admin

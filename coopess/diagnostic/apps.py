@@ -7,5 +7,8 @@ class DiagnosticConfig(AppConfig):
     verbose_name = "Diagnostic partagé"
 
     def ready(self) -> None:
-        # the diagnostic's personal data, declared to the privacy registry
-        from coopess.diagnostic import privacy  # noqa: F401
+        # dashboard: the represented cohort structures on « Mon espace »
+        # (coopess/accounts/dashboard.py);
+        # officer_site: its inlines of « Gestion des appels » (coopess/calls/officer_site.py);
+        # privacy: the diagnostic's personal data, declared to the privacy registry
+        from coopess.diagnostic import dashboard, officer_site, privacy  # noqa: F401

@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from coopess.accounts.models import Role, RoleAssignment
 from coopess.applications.models import ApplicationAccess, Representative
+from coopess.common.events import FOLLOWUPS_OVERDUE, FOLLOWUPS_SENT, announce
 from coopess.common.models import OutgoingEmail
 from coopess.followups.models import FollowUp, FollowUpStatus, FollowUpTransition
 from coopess.followups.services import OVERDUE_DAYS, REMINDER_DAYS, paris_today
-from coopess.notifications.services import notify_on_commit
 
 S = FollowUpStatus
 BATCH = 500
@@ -155,13 +155,14 @@ def _batch(now: dt.datetime, today: dt.date, step: str) -> list[Row]:
         if step == "send":
             _log(rows, S.SCHEDULED, S.SENT, now)
             _queue(_representative_emails(rows, kind="sent"))
-            notify_on_commit(_notify_sent, rows)
+            # in-app notices, batched (coopess/notifications/hooks.py)
+            announce(FOLLOWUPS_SENT, rows=rows)
         elif step.startswith("reminder"):
             _queue(_representative_emails(rows, kind=f"reminder{step[-1]}"))
         else:
             _log(rows, S.SENT, S.OVERDUE, now, comment="Sans réponse après deux relances")
             _queue(_officer_emails(rows, today))
-            notify_on_commit(_notify_overdue, rows)
+            announce(FOLLOWUPS_OVERDUE, rows=rows)
         return rows
 
 
@@ -240,76 +241,6 @@ def _officer_emails(rows: list[Row], today: dt.date) -> list[tuple[str, EmailMes
             key = f"followup:overdue:{cohort_id}:{today.isoformat()}:{email}"
             messages.append((key, EmailMessage(subject, body, to=[email])))
     return messages
-
-
-# --- In-app notifications (after commit, batched: two queries per batch) ----------------------
-# The emails above already carry the news, so these notifications send none (``email=False``
-# in ``notifications.services.notify`` terms); they are created in bulk rather than through
-# ``notify``, one row per person, so that the scheduler's query count stays flat.
-
-
-def _notify_sent(rows: list[Row]) -> None:
-    """Each active account acting for a structure: « its follow-up questionnaire is open »."""
-    from coopess.notifications.models import Notification, NotificationKind
-
-    accesses = ApplicationAccess.objects.filter(
-        structure_id__in=sorted({row.structure_id for row in rows}), user__is_active=True
-    ).values_list("structure_id", "user_id", "structure__application_id")
-    by_structure: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for structure_id, user_id, application_id in accesses:
-        by_structure[structure_id].append((user_id, application_id))
-    notifications = []
-    for row in rows:
-        seen = set()
-        for user_id, application_id in by_structure.get(row.structure_id, []):
-            if user_id in seen:
-                continue
-            seen.add(user_id)
-            notifications.append(
-                Notification(
-                    user_id=user_id,
-                    kind=NotificationKind.FOLLOWUP,
-                    title=f"{row.label} : votre questionnaire est ouvert ({row.structure_name})"[
-                        :300
-                    ],
-                    link=reverse("followups:answer", args=[row.token]),
-                    application_id=application_id,
-                )
-            )
-    Notification.objects.bulk_create(notifications, batch_size=1000)
-
-
-def _notify_overdue(rows: list[Row]) -> None:
-    """The officers of each cohort's DLA: one notification per cohort and run."""
-    from coopess.notifications.models import Notification, NotificationKind
-
-    officers: dict[int, set[int]] = defaultdict(set)
-    for operator_id, user_id in RoleAssignment.objects.filter(
-        role=Role.OFFICER,
-        organisation_id__in={row.operator_id for row in rows},
-        user__is_active=True,
-    ).values_list("organisation_id", "user_id"):
-        officers[operator_id].add(user_id)
-    by_cohort: dict[int, list[Row]] = defaultdict(list)
-    for row in rows:
-        by_cohort[row.cohort_id].append(row)
-    notifications = []
-    for cohort_id, cohort_rows in by_cohort.items():
-        first, count = cohort_rows[0], len(cohort_rows)
-        title = (
-            f"{count} suivi{'s' if count > 1 else ''} en retard — {first.cohort_name} "
-            "(sans réponse après deux relances)"
-        )
-        for user_id in sorted(officers.get(first.operator_id, ())):
-            notifications.append(
-                Notification(
-                    user_id=user_id,
-                    kind=NotificationKind.FOLLOWUP,
-                    title=title[:300],
-                    link=reverse("followups:cohort", args=[cohort_id]),
-                )
-            )
-    Notification.objects.bulk_create(notifications, batch_size=1000)
 
 
 def _queue(messages: list[tuple[str, EmailMessage]]) -> None:

@@ -1,18 +1,21 @@
 """The notifications the other apps' events call for (``coopess.common.events``): each hook
-subscribes to an event, runs after the announcing transaction commits, only reads ids and
-defers its work once more through ``notify_on_commit``: a rolled-back action notifies nobody,
-and a failure here never breaks the action. The services already send their own emails (receipts, letters, invitations), so
-these notifications are in-app only, except the officers' « new application », which follows
-each officer's choice (immediate email or daily digest).
-
-Follow-ups (or any other app) call ``services.notify`` directly, inside ``notify_on_commit``.
+subscribes to an event, runs after the announcing transaction commits, only reads ids (the
+follow-ups scheduler's batches: plain rows) and defers its work once more through
+``notify_on_commit``: a rolled-back action notifies nobody, and a failure here never breaks the
+action. The services already send their own emails (receipts, letters, invitations), so these
+notifications are in-app only, except the officers' « new application » and « new message »,
+which follow each officer's choice (immediate email or daily digest). One exception: the
+partner finder's contact requests are notified inside the announcing transaction, as they
+always were. No app calls ``services.notify`` directly: it announces an event instead.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.urls import reverse
 
-from coopess.accounts.models import Role, User
+from coopess.accounts.models import Role, RoleAssignment, User
 from coopess.common import events as E
 from coopess.notifications.models import NotificationKind as K
 from coopess.notifications.services import notify, notify_on_commit
@@ -95,6 +98,66 @@ def _decisions_sent(decision_ids: list[int]) -> None:
         )
 
 
+def _application_accounts(application) -> list[User]:
+    return [access.user for access in application.accesses.select_related("user")]
+
+
+@E.subscribe(E.MESSAGE_POSTED)
+def message_posted(message) -> None:
+    notify_on_commit(_message_posted, message.pk)
+
+
+def _message_posted(message_id: int) -> None:
+    """The DLA wrote: the application's accounts, in-app (they had the email). A representative
+    wrote: the call's officers, by email now or in their daily digest, as each chose (when
+    the DLA has no officer account, selection emails the call's contact instead)."""
+    from coopess.selection.models import Message
+
+    message = Message.objects.select_related("application__call").get(pk=message_id)
+    application = message.application
+    title = application.project_title or "sans titre"
+    if message.from_dla:
+        notify(
+            _application_accounts(application),
+            K.OTHER,
+            f"Nouveau message sur la candidature « {title} » : le DLA vous a écrit",
+            reverse("applications:detail", args=[application.public_id]),
+            email=False,
+            application=application,
+        )
+        return
+    notify(
+        list(_operator_officers(application.call.operator_id)),
+        K.OTHER,
+        f"Nouveau message sur la candidature {application.receipt_number or ''} "
+        f"« {title} »".replace("  ", " "),
+        reverse("selection:application", args=[application.public_id]),
+        email=True,
+        body="Une structure a écrit au sujet de sa candidature : le message se lit sur "
+        "CoopESS, en suivant le lien ci-dessous.",
+        application=application,
+    )
+
+
+@E.subscribe(E.COMPLEMENTS_REQUESTED)
+def complements_requested(application) -> None:
+    notify_on_commit(_complements_requested, application.pk)
+
+
+def _complements_requested(application_id: int) -> None:
+    from coopess.applications.models import Application
+
+    application = Application.objects.get(pk=application_id)
+    notify(
+        _application_accounts(application),
+        K.OTHER,
+        f"Compléments demandés pour la candidature « {application.project_title or 'sans titre'} »",
+        reverse("applications:detail", args=[application.public_id]),
+        email=False,
+        application=application,
+    )
+
+
 # --- diagnostic --------------------------------------------------------------------------------
 
 INTERVIEW_TITLES = {
@@ -140,6 +203,41 @@ def _interview_changed(interview_id: int, kind: str) -> None:
         email=False,
         application=interview.structure.application,
     )
+
+
+@E.subscribe(E.WORKSHOP_CHANGED)
+def workshop_changed(workshop, *, kind: str) -> None:
+    notify_on_commit(_workshop_changed, workshop.pk, kind)
+
+
+def _workshop_changed(workshop_id: int, kind: str) -> None:
+    """In-app notifications (the invitations are already emailed): the accounts acting for
+    every structure of the cohort, each on its structure's workshop page, and the organiser."""
+    from coopess.diagnostic.models import Workshop
+    from coopess.diagnostic.permissions import cohort_structures
+    from coopess.diagnostic.services.workshop import NOTIFICATION_TITLES, _when
+
+    workshop = Workshop.objects.select_related("cohort", "organiser").get(pk=workshop_id)
+    title = f"{NOTIFICATION_TITLES[kind].format(when=_when(workshop.starts_at))} — " + (
+        workshop.cohort.name
+    )
+    structure_ids = cohort_structures(workshop.cohort).values_list("pk", flat=True)
+    for structure_id, users in sorted(_structure_users(structure_ids).items()):
+        notify(
+            users,
+            K.WORKSHOP,
+            title,
+            reverse("diagnostic:structure_workshop", kwargs={"structure_id": structure_id}),
+            email=False,
+        )
+    if workshop.organiser is not None:
+        notify(
+            [workshop.organiser],
+            K.WORKSHOP,
+            title,
+            reverse("diagnostic:workshop", kwargs={"cohort_id": workshop.cohort_id}),
+            email=False,
+        )
 
 
 @E.subscribe(E.SYNTHESIS_CIRCULATED)
@@ -215,3 +313,102 @@ def _session_changed(session_id: int, kind: str) -> None:
         ),
         email=False,
     )
+
+
+# --- partner finder ------------------------------------------------------------------------------
+
+
+@E.subscribe(E.CONTACT_REQUEST_CHANGED, during_transaction=True)
+def contact_request_changed(request, *, structure_id: int, title: str, body: str) -> None:
+    """A contact request or an introduction the structure's users must hear of (its email
+    follows each person's choice), written with the action itself."""
+    from coopess.finder.services.contacts import structure_users
+
+    notify(
+        structure_users(structure_id),
+        K.OTHER,
+        title,
+        link=reverse("finder:request", args=[request.pk]),
+        body=body,
+    )
+
+
+# --- follow-ups (the scheduler's batches: two queries per batch) ------------------------------
+# The scheduler's emails already carry the news, so these notifications send none (``email=False``
+# in ``notifications.services.notify`` terms); they are created in bulk rather than through
+# ``notify``, one row per person, so that the scheduler's query count stays flat.
+
+
+@E.subscribe(E.FOLLOWUPS_SENT)
+def followups_sent(rows) -> None:
+    notify_on_commit(_followups_sent, rows)
+
+
+def _followups_sent(rows) -> None:
+    """Each active account acting for a structure: « its follow-up questionnaire is open »."""
+    from coopess.applications.models import ApplicationAccess
+    from coopess.notifications.models import Notification
+
+    accesses = ApplicationAccess.objects.filter(
+        structure_id__in=sorted({row.structure_id for row in rows}), user__is_active=True
+    ).values_list("structure_id", "user_id", "structure__application_id")
+    by_structure: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for structure_id, user_id, application_id in accesses:
+        by_structure[structure_id].append((user_id, application_id))
+    notifications = []
+    for row in rows:
+        seen = set()
+        for user_id, application_id in by_structure.get(row.structure_id, []):
+            if user_id in seen:
+                continue
+            seen.add(user_id)
+            notifications.append(
+                Notification(
+                    user_id=user_id,
+                    kind=K.FOLLOWUP,
+                    title=f"{row.label} : votre questionnaire est ouvert ({row.structure_name})"[
+                        :300
+                    ],
+                    link=reverse("followups:answer", args=[row.token]),
+                    application_id=application_id,
+                )
+            )
+    Notification.objects.bulk_create(notifications, batch_size=1000)
+
+
+@E.subscribe(E.FOLLOWUPS_OVERDUE)
+def followups_overdue(rows) -> None:
+    notify_on_commit(_followups_overdue, rows)
+
+
+def _followups_overdue(rows) -> None:
+    """The officers of each cohort's DLA: one notification per cohort and run."""
+    from coopess.notifications.models import Notification
+
+    officers: dict[int, set[int]] = defaultdict(set)
+    for operator_id, user_id in RoleAssignment.objects.filter(
+        role=Role.OFFICER,
+        organisation_id__in={row.operator_id for row in rows},
+        user__is_active=True,
+    ).values_list("organisation_id", "user_id"):
+        officers[operator_id].add(user_id)
+    by_cohort: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_cohort[row.cohort_id].append(row)
+    notifications = []
+    for cohort_id, cohort_rows in by_cohort.items():
+        first, count = cohort_rows[0], len(cohort_rows)
+        title = (
+            f"{count} suivi{'s' if count > 1 else ''} en retard — {first.cohort_name} "
+            "(sans réponse après deux relances)"
+        )
+        for user_id in sorted(officers.get(first.operator_id, ())):
+            notifications.append(
+                Notification(
+                    user_id=user_id,
+                    kind=K.FOLLOWUP,
+                    title=title[:300],
+                    link=reverse("followups:cohort", args=[cohort_id]),
+                )
+            )
+    Notification.objects.bulk_create(notifications, batch_size=1000)

@@ -7,5 +7,6 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Données personnelles"
 
     def ready(self) -> None:
-        # The applications' and the selection's personal data, declared to the registry.
-        from coopess.privacy import sources  # noqa: F401
+        # events: the export log listens to « personal data exported »; sources: the
+        # applications' and the selection's personal data, declared to the registry
+        from coopess.privacy import events, sources  # noqa: F401

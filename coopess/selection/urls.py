@@ -23,6 +23,12 @@ urlpatterns = [
     ),
     path("instruction/candidatures/<uuid:public_id>/comite/", views.assign, name="assign"),
     path("instruction/candidatures/<uuid:public_id>/messages/", views.post_message, name="message"),
+    # the representative's message, from their application page (a panel of applications:detail)
+    path(
+        "candidatures/<uuid:public_id>/messages/envoyer/",
+        views.applicant_message,
+        name="applicant_message",
+    ),
     path(
         "instruction/candidatures/<uuid:public_id>/complements/",
         views.complements,

@@ -235,7 +235,7 @@ def test_fuzz_partner_invitation(draft, data):
 @given(payload=form_data(["privacy_notice"], {"privacy_notice": ["on", "1", "true"]}))
 def test_fuzz_start(draft, payload):
     client, call, _application = draft
-    path = reverse("calls:apply", args=[call.slug])
+    path = reverse("apply:start", args=[call.slug])
     check(post_form(client, path, payload, htmx=False))
     assert client.get(reverse("applications:mine")).status_code == 200
 

@@ -478,7 +478,7 @@ def test_withdrawal_asks_for_the_confirmation_box(lead_client, application):
 
 
 def test_the_blank_form_is_a_pdf_with_every_question(client, call):
-    response = client.get(reverse("calls:blank_form", args=[call.slug]))
+    response = client.get(reverse("apply:blank_form", args=[call.slug]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment")

@@ -61,7 +61,7 @@ def test_a_letter_template_with_an_unknown_variable_is_refused(client, officer_a
     response = client.get(reverse("gestion:calls_call_change", args=[own.pk]))
     assert "modèles de lettres de décision" in response.content.decode().lower()
     # the form behind that inline refuses it, with the variable named, and saves nothing
-    from coopess.calls.officer_site import LetterTemplateForm
+    from coopess.selection.officer_site import LetterTemplateForm
 
     form = LetterTemplateForm(
         data={"outcome": "selected", "subject": "Retenue", "body": "Bonjour {{ inconnue }}"},

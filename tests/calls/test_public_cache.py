@@ -63,7 +63,7 @@ def test_the_header_is_not_shared_between_visitors(client, django_user_model):
 
 def test_the_blank_form_pdf_is_built_once_per_version(client, django_assert_num_queries):
     call = make_seed_call()
-    url = reverse("calls:blank_form", args=[call.slug])
+    url = reverse("apply:blank_form", args=[call.slug])
     first = client.get(url)
     assert first["Content-Type"] == "application/pdf"
     with django_assert_num_queries(0):
@@ -72,4 +72,4 @@ def test_the_blank_form_pdf_is_built_once_per_version(client, django_assert_num_
     question.label = "Une question reformulée par l'officier ?"
     question.save()
     assert client.get(url).content != first.content
-    assert client.get(reverse("calls:blank_form", args=["inconnu"])).status_code == 404
+    assert client.get(reverse("apply:blank_form", args=["inconnu"])).status_code == 404

@@ -94,7 +94,7 @@ def test_open_call_offers_to_apply_and_apply_needs_sign_in(client, db):
     response = client.get(reverse("calls:detail", args=[call.slug]))
     text = page_text(response.content)
     assert "Candidatures ouvertes" in text
-    apply_url = reverse("calls:apply", args=[call.slug])
+    apply_url = reverse("apply:start", args=[call.slug])
     assert f'href="{apply_url}"' in response.content.decode()
     response = client.get(apply_url)
     assert response.status_code == 302
@@ -115,7 +115,7 @@ def test_call_list_and_home(client, seed_call, assert_no_invalid_variables):
     assert response.status_code == 200
     assert_no_invalid_variables(response)
     assert seed_call.title in page_text(response.content)
-    response = client.get(reverse("common:home"))
+    response = client.get(reverse("home:index"))
     assert response.status_code == 200
     assert_no_invalid_variables(response)
     assert "Aucun appel n'est ouvert aux candidatures en ce moment" in page_text(response.content)
@@ -138,4 +138,4 @@ def test_call_page_query_count(client, seed_call, django_assert_num_queries):
 
 def test_home_query_count(client, seed_call, django_assert_num_queries):
     with django_assert_num_queries(2):
-        assert client.get(reverse("common:home")).status_code == 200
+        assert client.get(reverse("home:index")).status_code == 200

@@ -115,7 +115,7 @@ def test_unreachable_database_url_gives_an_operator_message():
 @pytest.mark.django_db
 def test_html_pages_carry_a_strict_content_security_policy(client):
     for url in (
-        reverse("common:home"),
+        reverse("home:index"),
         reverse("calls:list"),
         reverse("account_request_login_code"),
     ):

@@ -279,7 +279,7 @@ def test_panels_on_the_hub_pages(client, setup):
 
 
 def test_gestion_des_appels_checks_choices_and_feeds(setup):
-    from coopess.calls.officer_site import SelfDiagnosticQuestionForm
+    from coopess.diagnostic.officer_site import SelfDiagnosticQuestionForm
 
     base = {"position": 1, "code": "q", "label": "Question", "help_text": "", "required": "on"}
     form = SelfDiagnosticQuestionForm(

@@ -209,7 +209,7 @@ def test_only_staff_choose_the_digest(client):
 
 
 def test_the_menu_count_is_lazy_and_counts_only_unread(rf, django_assert_num_queries):
-    from coopess.common.context_processors import site
+    from coopess.notifications.context_processors import unread
 
     person = make_user("applicant")
     services.notify([person], "other", "Une", "", email=False)
@@ -219,6 +219,6 @@ def test_the_menu_count_is_lazy_and_counts_only_unread(rf, django_assert_num_que
     request.user = person
     assert person.has_role("applicant")  # roles are read once per request, before counting
     with django_assert_num_queries(0):
-        count = site(request)["unread_notifications"]  # nothing asked until a template shows it
+        count = unread(request)["unread_notifications"]  # nothing asked until a template shows it
     with django_assert_num_queries(1):
         assert count() == 1

@@ -1,5 +1,5 @@
 """Pages of an application, for the representatives of its structures, one module per part:
-``overview`` (start, list, summary, messages), ``sections``, ``partners``, ``documents`` and
+``overview`` (start, list, summary, decision letter), ``sections``, ``partners``, ``documents`` and
 ``submission``; ``base`` holds what they share. The views are re-exported here for
 ``urls.py``.
 """
@@ -14,7 +14,6 @@ from coopess.applications.views.overview import (
     decision_letter,
     detail,
     my_applications,
-    post_message,
     start,
 )
 from coopess.applications.views.partners import invitation, partner_invite, partner_remove
@@ -33,7 +32,6 @@ __all__ = [
     "my_applications",
     "partner_invite",
     "partner_remove",
-    "post_message",
     "section",
     "start",
     "structure",

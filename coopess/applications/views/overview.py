@@ -1,5 +1,6 @@
 """Starting an application on an open call, the representative's list of applications, the
-application's summary page with its messages to the DLA, and the decision letter.
+application's summary page (with the panels later steps register: the messages to the DLA are
+selection's, see ``coopess/applications/panels.py``), and the decision letter.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ import logging
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from coopess.applications import services
 from coopess.applications.forms import (
@@ -20,12 +20,12 @@ from coopess.applications.models import (
     Application,
     ApplicationAccess,
 )
+from coopess.applications.panels import render_panels
 from coopess.applications.receipts import application_context
 from coopess.applications.sections import section_url
 from coopess.applications.views.base import _load, _nav_context
 from coopess.calls.models import Call
 from coopess.common.uploads import protected_file_response
-from coopess.selection.forms import MessageForm
 
 logger = logging.getLogger("coopess")
 
@@ -79,32 +79,12 @@ def detail(request, public_id):
     context["missing"] = services.missing_items(application) if application.is_editable else []
     context["transitions"] = application.transitions.select_related("by")
     context["receipt"] = application.attachments.filter(is_receipt=True).first()
-    context["thread"] = list(application.messages.select_related("author"))
     context["decision"] = application.decisions.filter(
         is_current=True, letter_sent_at__isnull=False
     ).first()
-    context["message_form"] = MessageForm()
+    # later steps' panels (the messages with the DLA are selection's): coopess/applications/panels.py
+    context["panels"] = render_panels(request, application)
     return render(request, "applications/detail.html", context)
-
-
-@require_POST
-def post_message(request, public_id):
-    """A representative writes to the DLA (the officers get an email with a link)."""
-    from coopess.selection.services import message_post
-
-    application, _access = _load(request, public_id)
-    form = MessageForm(request.POST)
-    if form.is_valid():
-        message_post(
-            application=application,
-            author=request.user,
-            body=form.cleaned_data["body"],
-            from_dla=False,
-        )
-        messages.success(request, "Message envoyé au DLA.")
-    else:
-        messages.error(request, "Le message est vide : écrivez votre message avant de l'envoyer.")
-    return redirect(reverse("applications:detail", args=[application.public_id]) + "#messages")
 
 
 @require_GET

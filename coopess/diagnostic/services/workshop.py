@@ -22,6 +22,7 @@ from coopess.applications.errors import ApplicationError
 from coopess.applications.models import ApplicationStructure
 from coopess.calls.calendar import PARIS
 from coopess.calls.models import SupportStep
+from coopess.common.events import WORKSHOP_CHANGED, announce
 from coopess.common.ics import Invitation
 from coopess.common.jobs import task_named
 from coopess.diagnostic.invitations import (
@@ -278,7 +279,9 @@ def _notify(workshop: Workshop, *, kind: str) -> None:
         if kind == "cancelled"
         else task_named("coopess.diagnostic.tasks.send_workshop_reminder"),
     )
-    _notify_in_app(workshop, kind=kind)
+    # the notifications app tells the cohort's accounts and the organiser in-app
+    # (coopess/notifications/hooks.py, with NOTIFICATION_TITLES below)
+    announce(WORKSHOP_CHANGED, workshop=workshop, kind=kind)
 
 
 NOTIFICATION_TITLES = {
@@ -286,41 +289,6 @@ NOTIFICATION_TITLES = {
     "updated": "Atelier collectif modifié : le {when}",
     "cancelled": "Atelier collectif du {when} annulé",
 }
-
-
-def _notify_in_app(workshop: Workshop, *, kind: str) -> None:
-    """In-app notifications (the invitations are already emailed): the accounts acting for
-    every structure of the cohort, each on its structure's workshop page, and the organiser."""
-    from coopess.applications.models import ApplicationAccess
-    from coopess.notifications.models import NotificationKind
-    from coopess.notifications.services import notify, notify_on_commit
-
-    title = f"{NOTIFICATION_TITLES[kind].format(when=_when(workshop.starts_at))} — " + (
-        workshop.cohort.name
-    )
-    by_structure: dict[int, list[User]] = {}
-    for access in ApplicationAccess.objects.filter(
-        structure__in=cohort_structures(workshop.cohort).values("pk")
-    ).select_related("user"):
-        by_structure.setdefault(access.structure_id, []).append(access.user)
-    for structure_id, users in sorted(by_structure.items()):
-        notify_on_commit(
-            notify,
-            users,
-            NotificationKind.WORKSHOP,
-            title,
-            reverse("diagnostic:structure_workshop", kwargs={"structure_id": structure_id}),
-            email=False,
-        )
-    if workshop.organiser is not None:
-        notify_on_commit(
-            notify,
-            [workshop.organiser],
-            NotificationKind.WORKSHOP,
-            title,
-            reverse("diagnostic:workshop", kwargs={"cohort_id": workshop.cohort_id}),
-            email=False,
-        )
 
 
 def reminder_send(*, workshop_id: int, sequence: int) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from coopess.accounts.models import User
@@ -14,6 +13,7 @@ from coopess.applications.models import (
     ApplicationAccess,
     ApplicationStructure,
 )
+from coopess.common.events import CONTACT_REQUEST_CHANGED, announce
 from coopess.finder.models import (
     Audience,
     ContactRequest,
@@ -21,8 +21,6 @@ from coopess.finder.models import (
     FinderProfile,
 )
 from coopess.finder.services.consent import FinderError
-from coopess.notifications.models import NotificationKind
-from coopess.notifications.services import notify
 
 # --- Contact requests ------------------------------------------------------------------------
 
@@ -36,12 +34,10 @@ def structure_users(structure_id: int) -> list[User]:
 
 
 def _notify_structure(structure_id: int, title: str, request: ContactRequest, body: str) -> None:
-    notify(
-        structure_users(structure_id),
-        NotificationKind.OTHER,
-        title,
-        link=reverse("finder:request", args=[request.pk]),
-        body=body,
+    """The structure's users are told: the notifications app listens, inside the transaction
+    as before (coopess/notifications/hooks.py)."""
+    announce(
+        CONTACT_REQUEST_CHANGED, request=request, structure_id=structure_id, title=title, body=body
     )
 
 

@@ -18,6 +18,7 @@ from coopess.applications.models import Application
 from coopess.applications.services import application_request_complements
 from coopess.applications.workflow import transition
 from coopess.calls.models import Call
+from coopess.common.events import COMPLEMENTS_REQUESTED, MESSAGE_POSTED, announce
 from coopess.common.mail import queue_email_message
 from coopess.selection.models import (
     Message,
@@ -63,9 +64,8 @@ def message_post(*, application: Application, author: User, body: str, from_dla:
     DLA (in-app, the email is already sent), the call's officers for a message from a
     representative (their notification email follows their choice: now or in the digest)."""
     message = _message_create(application=application, author=author, body=body, from_dla=from_dla)
-    title = f"Nouveau message sur la candidature « {_project_title(application)} »"
-    if from_dla:
-        _notify_accounts(application, title=f"{title} : le DLA vous a écrit")
+    # the notifications app tells the other side in-app (coopess/notifications/hooks.py)
+    announce(MESSAGE_POSTED, message=message)
     return message
 
 
@@ -83,10 +83,9 @@ def _message_create(
         recipients = _representative_emails(application)
         link = _application_link(application)
     else:
-        officers = list(_call_officers(call))
-        if officers:
-            # the officers hear of it through their notification (immediate email or digest)
-            _notify_officers(application, officers)
+        if _call_officers(call).exists():
+            # the officers hear of it through their notification (immediate email or digest),
+            # on « message.posted » (coopess/notifications/hooks.py)
             return message
         recipients = [call.contact_email]
         link = settings.COOPESS_BASE_URL + reverse(
@@ -119,42 +118,6 @@ def _call_officers(call: Call):
     ).distinct()
 
 
-def _notify_accounts(application: Application, *, title: str) -> None:
-    """In-app notification of the accounts acting for ``application`` (they had the email)."""
-    from coopess.notifications.models import NotificationKind
-    from coopess.notifications.services import notify, notify_on_commit
-
-    notify_on_commit(
-        notify,
-        [access.user for access in application.accesses.select_related("user")],
-        NotificationKind.OTHER,
-        title,
-        reverse("applications:detail", args=[application.public_id]),
-        email=False,
-        application=application,
-    )
-
-
-def _notify_officers(application: Application, officers: list[User]) -> None:
-    """A representative wrote: the call's officers are told, by email now or in their daily
-    digest, as each chose."""
-    from coopess.notifications.models import NotificationKind
-    from coopess.notifications.services import notify, notify_on_commit
-
-    notify_on_commit(
-        notify,
-        officers,
-        NotificationKind.OTHER,
-        f"Nouveau message sur la candidature {application.receipt_number or ''} "
-        f"« {_project_title(application)} »".replace("  ", " "),
-        reverse("selection:application", args=[application.public_id]),
-        email=True,
-        body="Une structure a écrit au sujet de sa candidature : le message se lit sur "
-        "CoopESS, en suivant le lien ci-dessous.",
-        application=application,
-    )
-
-
 @transaction.atomic
 def complements_request(
     *, application: Application, by: User, sections: list[str], message: str
@@ -163,8 +126,5 @@ def complements_request(
         application=application, by=by, sections=sections, message=message
     )
     _message_create(application=application, author=by, body=message, from_dla=True)
-    _notify_accounts(
-        application,
-        title=f"Compléments demandés pour la candidature « {_project_title(application)} »",
-    )
+    announce(COMPLEMENTS_REQUESTED, application=application)
     return application

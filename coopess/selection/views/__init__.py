@@ -1,9 +1,10 @@
 """Officers instruct the applications of their DLA's calls; reviewers score the ones assigned to
 them. Anything outside one's scope answers 404. One module per part: ``table`` (calls, table,
 exports), ``application`` (one application), ``ranking`` (ranking, cohort, letters) and
-``reviewers``; ``base`` holds the scope checks. The views are re-exported here for ``urls.py``.
+``reviewers``, ``applicant`` (the representative's messages); ``base`` holds the scope checks. The views are re-exported here for ``urls.py``.
 """
 
+from coopess.selection.views.applicant import applicant_message
 from coopess.selection.views.application import (
     _back,
     application,
@@ -30,6 +31,7 @@ __all__ = [
     "_candidates",
     "_int",
     "_require_officer",
+    "applicant_message",
     "application",
     "assign",
     "calls",

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from coopess.applications.choices import ApplicationStatus
 from coopess.applications.models import Application, ApplicationStructure
 from coopess.calls.models import Call
+from coopess.common import events
 from coopess.common.text import normalise_search, spreadsheet_safe
 from coopess.selection.forms import (
     SORTS,
@@ -147,9 +148,9 @@ def export(request, slug: str, fmt: str):
     filename = f"candidatures-{call.slug}-{timezone.localdate():%Y%m%d}"
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    from coopess.privacy.services import personal_data_export_log
-
-    personal_data_export_log(
+    # the privacy app keeps the log of personal-data exports (it listens, at once)
+    events.announce(
+        events.PERSONAL_DATA_EXPORTED,
         by=request.user, what=f"Candidatures de l'appel « {call} »", fmt=fmt,
         rows=queryset.count(), call=call, filters=request.GET.urlencode(),
     )  # fmt: skip
