@@ -61,5 +61,6 @@ def test_later_steps_plug_their_parts_into_earlier_pages():
         "calls.managed_calls",
         "applications.mine",
         "diagnostic.accompanied",
+        "competition.provider",
     ]
     assert panel_names() == ["selection.messages"]

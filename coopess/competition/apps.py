@@ -9,3 +9,6 @@ class CompetitionConfig(AppConfig):
     def ready(self) -> None:
         # the providers' personal data, declared to the privacy registry
         from coopess.competition import privacy  # noqa: F401
+
+        # « Mes consultations » on « Mon espace » (coopess/accounts/dashboard.py)
+        from coopess.competition import dashboard  # noqa: F401
