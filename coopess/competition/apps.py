@@ -8,7 +8,8 @@ class CompetitionConfig(AppConfig):
 
     def ready(self) -> None:
         # the providers' personal data, declared to the privacy registry
-        from coopess.competition import privacy  # noqa: F401
-
         # « Mes consultations » on « Mon espace » (coopess/accounts/dashboard.py)
-        from coopess.competition import dashboard  # noqa: F401
+        from coopess.competition import (
+            dashboard,  # noqa: F401
+            privacy,  # noqa: F401
+        )
