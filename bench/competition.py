@@ -1,6 +1,7 @@
 """The competition pages next to the floor: ``python bench/competition.py``.
 
-In-process (Django test client, test settings, a fresh SQLite test database; no gunicorn):
+In-process (Django test client, test settings, a fresh test database — SQLite, or PostgreSQL
+when ``DATABASE_URL`` names one, e.g. from ``scripts/pg_throwaway.sh start DIR``; no gunicorn):
 a cohort with a consultation of ``--providers`` consulted providers (3, then 30), each having
 submitted a proposal and been marked once. Timed, ``--requests`` times each after a warm-up
 of 20, taken in turns: the home page (the floor: the cheapest page of the site, same stack),
@@ -89,6 +90,7 @@ def main() -> None:
 
     setup_test_environment()
     connection.creation.create_test_db(verbosity=0)
+    print(f"Base de données : {connection.vendor}")
     rows = []
     call = None
     for providers in (3, 30):
