@@ -74,6 +74,31 @@ def add_history(setup, consulted) -> None:
         engagement_review_save(engagement=support.engagement, satisfaction=1 + index % 5)
 
 
+def time_pages(pages, requests: int, size: str) -> list[list[str]]:
+    """Time ``pages`` ((name, client, path), all expected 200) in turns: 20 warm-up rounds,
+    then ``requests`` timed rounds; one table row per page: size, name, median, p95, and the
+    SQL queries of one more request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    samples = {name: [] for name, _, _ in pages}
+    for _ in range(20):
+        for _, c, path in pages:
+            assert c.get(path).status_code == 200
+    for _ in range(requests):
+        for name, c, path in pages:
+            start = time.perf_counter()
+            c.get(path)
+            samples[name].append((time.perf_counter() - start) * 1000)
+    rows = []
+    for name, c, path in pages:
+        with CaptureQueriesContext(connection) as queries:
+            c.get(path)
+        s = harness.summarize(samples[name])
+        rows.append([size, name, f"{s.median:.1f}", f"{s.p95:.1f}", str(len(queries))])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
@@ -83,7 +108,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import setup_test_environment
     from django.urls import reverse
 
     from tests.conftest import sign_in
@@ -109,22 +134,7 @@ def main() -> None:
             ("mes consultations (prestataire connecté)", provider, reverse("competition:provider_consultations")),
             ("consultation du prestataire (connecté)", provider, reverse("competition:provider_home", args=[consulted.pk])),
         ]  # fmt: skip
-        samples = {name: [] for name, _, _ in pages}
-        for _ in range(20):
-            for _, c, path in pages:
-                assert c.get(path).status_code == 200
-        for _ in range(args.requests):
-            for name, c, path in pages:
-                start = time.perf_counter()
-                c.get(path)
-                samples[name].append((time.perf_counter() - start) * 1000)
-        for name, c, path in pages:
-            with CaptureQueriesContext(connection) as queries:
-                c.get(path)
-            s = harness.summarize(samples[name])
-            rows.append(
-                [str(providers), name, f"{s.median:.1f}", f"{s.p95:.1f}", str(len(queries))]
-            )
+        rows += time_pages(pages, args.requests, str(providers))
     print(
         harness.markdown_table(
             ["prestataires", "page", "médiane (ms)", "p95 (ms)", "requêtes SQL"], rows
@@ -190,11 +200,8 @@ def committee_bench(requests: int) -> str:
     """The comité d'appui's pages (helper of issue 14): the member's list and consultation page
     (every proposal declared and marked, the others' marks shown), the officer's comparison
     with every member's marks, next to the floor; 3 then 30 proposals, 3 then 6 members."""
-    import time
 
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from tests.conftest import sign_in
@@ -213,28 +220,7 @@ def committee_bench(requests: int) -> str:
             ("comité d'appui : propositions (membre)", reviewer, reverse("competition:committee_consultation", args=[consultation.pk])),
             ("comparaison avec le comité (officer)", officer, reverse("competition:consultation", args=[setup.cohort.pk])),
         ]  # fmt: skip
-        samples = {name: [] for name, _, _ in pages}
-        for _ in range(20):
-            for _, c, path in pages:
-                assert c.get(path).status_code == 200
-        for _ in range(requests):
-            for name, c, path in pages:
-                start = time.perf_counter()
-                c.get(path)
-                samples[name].append((time.perf_counter() - start) * 1000)
-        for name, c, path in pages:
-            with CaptureQueriesContext(connection) as queries:
-                c.get(path)
-            s = harness.summarize(samples[name])
-            rows.append(
-                [
-                    f"{providers} / {members}",
-                    name,
-                    f"{s.median:.1f}",
-                    f"{s.p95:.1f}",
-                    str(len(queries)),
-                ]
-            )
+        rows += time_pages(pages, requests, f"{providers} / {members}")
     return harness.markdown_table(
         ["propositions / membres", "page", "médiane (ms)", "p95 (ms)", "requêtes SQL"], rows
     )

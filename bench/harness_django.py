@@ -185,11 +185,29 @@ def _django_integrity(call_id: int, wait_drained: float) -> dict:
     }
 
 
-def _django_officers(call_id: int, n: float) -> dict:
+def officer_session_key(user) -> str:
+    """A stored session of ``user`` signed in with the second factor passed, as allauth records
+    it (a TOTP device is activated if the account has none); its key, for the session cookie."""
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.contrib.sessions.backends.db import SessionStore
 
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_hash"] = user.get_session_auth_hash()
+    store["account_authentication_methods"] = [
+        {"method": "password", "at": 0},
+        {"method": "mfa", "at": 0, "type": "totp"},
+    ]
+    store["account_authentication_methods_user"] = str(user.pk)
+    store.create()
+    return store.session_key
+
+
+def _django_officers(call_id: int, n: float) -> dict:
     from coopess.accounts.models import Role, RoleAssignment, User
     from coopess.calls.models import Call
 
@@ -203,19 +221,7 @@ def _django_officers(call_id: int, n: float) -> dict:
         RoleAssignment.objects.get_or_create(
             user=user, role=Role.OFFICER, organisation=call.operator
         )
-        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            TOTP.activate(user, generate_totp_secret())
-        store = SessionStore()
-        store["_auth_user_id"] = str(user.pk)
-        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        store["_auth_user_hash"] = user.get_session_auth_hash()
-        store["account_authentication_methods"] = [
-            {"method": "password", "at": 0},
-            {"method": "mfa", "at": 0, "type": "totp"},
-        ]
-        store["account_authentication_methods_user"] = str(user.pk)
-        store.create()
-        sessions.append(store.session_key)
+        sessions.append(officer_session_key(user))
     return {"sessions": sessions}
 
 

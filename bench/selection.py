@@ -660,27 +660,12 @@ def _django_main(argv: list[str]) -> None:
 
 def _session(email: str | None) -> dict:
     """A signed-in officer's session, second factor passed, as allauth records it."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.contrib.sessions.backends.db import SessionStore
-
     from bench.generate import OFFICER_EMAIL
+    from bench.harness_django import officer_session_key
     from coopess.accounts.models import User
 
     user = User.objects.get(email=email or OFFICER_EMAIL)
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, generate_totp_secret())
-    store = SessionStore()
-    store["_auth_user_id"] = str(user.pk)
-    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    store["_auth_user_hash"] = user.get_session_auth_hash()
-    store["account_authentication_methods"] = [
-        {"method": "password", "at": 0},
-        {"method": "mfa", "at": 0, "type": "totp"},
-    ]
-    store["account_authentication_methods_user"] = str(user.pk)
-    store.create()
-    return {"session": store.session_key, "officer_id": user.pk}
+    return {"session": officer_session_key(user), "officer_id": user.pk}
 
 
 def _client(session_key: str):
