@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from coopess.competition.models import Consultation, Proposal, Provider
+from coopess.competition.models import TERMS_EDITABLE, Consultation, Proposal, Provider
 from coopess.structures.identifiers import clean_siret
 
 NUMBER_MESSAGE = "Saisissez un montant en euros, par exemple 1200 ou 1200,50."
@@ -74,18 +74,7 @@ class ConsultationCreateForm(forms.Form):
 class TermsForm(forms.ModelForm):
     class Meta:
         model = Consultation
-        fields = [
-            "context",
-            "objectives",
-            "deliverables",
-            "half_days",
-            "organisation",
-            "calendar",
-            "budget_ceiling",
-            "deadline",
-            "contact",
-            "min_providers",
-        ]
+        fields = TERMS_EDITABLE
         widgets = {
             "deadline": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"

@@ -226,6 +226,20 @@ class ConsultedProvider(models.Model):
         return f"{self.provider} — {self.consultation}"
 
 
+#: the fields of the terms of reference the officer edits (TermsForm, consultation_update)
+TERMS_EDITABLE = [
+    "context",
+    "objectives",
+    "deliverables",
+    "half_days",
+    "organisation",
+    "calendar",
+    "budget_ceiling",
+    "deadline",
+    "contact",
+    "min_providers",
+]
+
 #: the fields of the terms of reference a version freezes
 TERMS_FIELDS = [
     "context",

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coopess.accounts.models import Role, RoleAssignment, User
+from coopess.common.declarations import record_declaration
 from coopess.common.mail import queue_email_message
 from coopess.competition.models import (
     CommitteeMember,
@@ -129,13 +130,7 @@ def member_declare(
         score = _score_row(proposal=proposal, by=assigned.member)
         if score.is_marked:
             raise CompetitionError("Vos notes de cette proposition sont déjà enregistrées.")
-        now = timezone.now()
-        if has_conflict:
-            score.conflict_declared_at, score.no_conflict_declared_at = now, None
-            score.conflict_note = note.strip()
-        else:
-            score.no_conflict_declared_at, score.conflict_declared_at = now, None
-            score.conflict_note = ""
+        record_declaration(score, has_conflict=has_conflict, note=note, at=timezone.now())
         score.save()
     return score
 

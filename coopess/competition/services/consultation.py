@@ -18,6 +18,7 @@ from coopess.calls.calendar import PARIS
 from coopess.common.mail import queue_email_message
 from coopess.competition.models import (
     DEFAULT_CRITERIA,
+    TERMS_EDITABLE,
     TRANSITIONS,
     Consultation,
     ConsultationStatus,
@@ -125,18 +126,7 @@ def terms_freeze(*, consultation: Consultation, by: User | None) -> TermsVersion
     return version
 
 
-EDITABLE = [
-    "context",
-    "objectives",
-    "deliverables",
-    "half_days",
-    "organisation",
-    "calendar",
-    "budget_ceiling",
-    "deadline",
-    "contact",
-    "min_providers",
-]
+EDITABLE = TERMS_EDITABLE
 
 
 def consultation_update(*, consultation: Consultation, by: User, **fields) -> Consultation:

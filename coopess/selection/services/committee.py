@@ -15,6 +15,7 @@ from coopess.accounts.models import Role, User
 from coopess.applications.choices import ApplicationStatus
 from coopess.applications.models import Application
 from coopess.applications.workflow import transition
+from coopess.common.declarations import record_declaration
 from coopess.selection.models import (
     ReviewerAssignment,
     Score,
@@ -59,13 +60,7 @@ def conflict_declare(
     assignment = ReviewerAssignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.submitted_at:
         raise SelectionError("Votre évaluation est déjà envoyée.")
-    now = timezone.now()
-    if has_conflict:
-        assignment.conflict_declared_at, assignment.no_conflict_declared_at = now, None
-        assignment.conflict_note = note.strip()
-    else:
-        assignment.no_conflict_declared_at, assignment.conflict_declared_at = now, None
-        assignment.conflict_note = ""
+    record_declaration(assignment, has_conflict=has_conflict, note=note, at=timezone.now())
     assignment.save()
     return assignment
 
