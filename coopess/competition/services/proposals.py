@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from coopess.accounts.models import User
@@ -175,6 +176,19 @@ def score_save(
         },
     )
     return score
+
+
+def submitted_with_scores(consultation: Consultation) -> list[Proposal]:
+    """The consultation's submitted proposals with their providers and every mark (authors
+    read along): the comparison's rows, in the order they came."""
+    return list(
+        Proposal.objects.filter(consultation=consultation, submitted_at__isnull=False)
+        .select_related("consulted__provider")
+        .prefetch_related(
+            Prefetch("scores", queryset=Score.objects.select_related("by").order_by("pk"))
+        )
+        .order_by("pk")
+    )
 
 
 def average_marks(proposal: Proposal, criteria: list[dict]) -> float | None:

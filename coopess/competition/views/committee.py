@@ -9,7 +9,6 @@ and never the choice. Another DLA's member or an unassigned one gets 404."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +18,7 @@ from coopess.competition import forms, permissions
 from coopess.competition.models import ConsultationStatus, Proposal, Score
 from coopess.competition.services import CompetitionError
 from coopess.competition.services import committee as services
+from coopess.competition.services import proposals as proposal_services
 
 # --- The officer: the setting and the members -------------------------------------------------
 
@@ -156,14 +156,7 @@ def _page(request, assigned, *, bound=None, status: int = 200) -> HttpResponse:
     visible = consultation.status not in (ConsultationStatus.DRAFT, ConsultationStatus.CONSULTING)
     proposals = []
     if visible:
-        proposals = list(
-            Proposal.objects.filter(consultation=consultation, submitted_at__isnull=False)
-            .select_related("consulted__provider")
-            .prefetch_related(
-                Prefetch("scores", queryset=Score.objects.select_related("by").order_by("pk"))
-            )
-            .order_by("pk")
-        )
+        proposals = proposal_services.submitted_with_scores(consultation)
     can_mark = consultation.status == ConsultationStatus.CLOSED
     for proposal in proposals:
         scores = list(proposal.scores.all())

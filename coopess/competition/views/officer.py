@@ -5,14 +5,13 @@ comparison and marks, choice, letters, abandon). Every write goes through ``serv
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from coopess.competition import forms, permissions
 from coopess.competition.directory import past_engagements
-from coopess.competition.models import ConsultationStatus, Proposal, Question, Score
+from coopess.competition.models import ConsultationStatus, Proposal, Question
 from coopess.competition.services import CompetitionError
 from coopess.competition.services import consultation as services
 from coopess.competition.services import directory as directory_services
@@ -167,14 +166,7 @@ def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int 
     proposal's refused marks or choice with the messages next to the fields and what was
     typed (status 400, as the selection's refused forms)."""
     terms = terms or forms.TermsForm(instance=item)
-    proposals = list(
-        Proposal.objects.filter(consultation=item, submitted_at__isnull=False)
-        .select_related("consulted__provider")
-        .prefetch_related(
-            Prefetch("scores", queryset=Score.objects.select_related("by").order_by("pk"))
-        )
-        .order_by("pk")
-    )
+    proposals = proposal_services.submitted_with_scores(item)
     for proposal in proposals:
         proposal.mark = proposal_services.average_marks(proposal, item.criteria)
         proposal.bound = bool(bound and bound[0] == proposal.pk)
