@@ -322,3 +322,19 @@ def test_a_refused_member_choice_answers_next_to_the_field_and_keeps_the_selecti
     assert not consultation.committee.exists()
     assert officer_client.post(url, {"member": candidate.pk}).status_code == 302
     assert consultation.committee.get().member == candidate
+
+
+def test_demo_directory_has_a_closed_provider_that_cannot_be_consulted(client):
+    from coopess.common.demo import demo_load
+    from coopess.competition.demo import CLOSED_PROVIDER
+    from coopess.competition.models import Provider
+
+    demo_load()
+    demo_load()  # idempotent
+    closed = Provider.objects.get(name=CLOSED_PROVIDER[0])
+    assert closed.lookup_status == LookupStatus.CLOSED
+    assert not closed.consultations.exists()
+    officer = closed.operator.role_assignments.filter(role=Role.OFFICER).first().user
+    sign_in(client, officer)
+    html = unescape(client.get(reverse("competition:providers")).content.decode())
+    assert closed.name in html and "Établissement fermé" in html
