@@ -120,6 +120,7 @@ MATRIX: dict[str, dict] = {
     "competition:consultation": STRANGER,
     "competition:consult": POST_ONLY,
     "competition:send": POST_ONLY,
+    "competition:unconsult": POST_ONLY,
     "competition:reinvite": POST_ONLY,
     "competition:detach": POST_ONLY,
     "competition:answer": POST_ONLY,

@@ -20,6 +20,11 @@ urlpatterns = [
     path("concurrence/cohorte/<int:cohort_id>/consulter/", officer.consult, name="consult"),
     path("concurrence/cohorte/<int:cohort_id>/envoyer/", officer.send, name="send"),
     path(
+        "concurrence/cohorte/<int:cohort_id>/consulte/<int:consulted_id>/retirer/",
+        officer.unconsult,
+        name="unconsult",
+    ),
+    path(
         "concurrence/cohorte/<int:cohort_id>/consulte/<int:consulted_id>/renvoyer/",
         officer.reinvite,
         name="reinvite",

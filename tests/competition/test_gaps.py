@@ -338,3 +338,32 @@ def test_demo_directory_has_a_closed_provider_that_cannot_be_consulted(client):
     sign_in(client, officer)
     html = unescape(client.get(reverse("competition:providers")).content.decode())
     assert closed.name in html and "Établissement fermé" in html
+
+
+def test_a_provider_found_closed_after_being_added_blocks_the_sending_until_removed(
+    officer_client, setup
+):
+    consultation = make_consultation(setup, providers=3)
+    first = consultation.consulted.select_related("provider").first()
+    first.provider.lookup_status = LookupStatus.CLOSED  # found closed by the background retry
+    first.provider.save(update_fields=["lookup_status"])
+    html = _page(officer_client, setup)
+    assert "établissement fermé d'après le répertoire des entreprises" in unescape(html)
+    send_url = reverse("competition:send", args=[setup.cohort.pk])
+    response = officer_client.post(send_url, follow=True)
+    assert f"« {first.provider.name} » est fermé" in unescape(response.content.decode())
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.DRAFT
+    assert not OutgoingEmail.objects.filter(subject__startswith="Consultation").exists()
+    remove = reverse("competition:unconsult", args=[setup.cohort.pk, first.pk])
+    assert officer_client.post(remove).status_code == 302
+    assert not consultation.consulted.filter(pk=first.pk).exists()
+    officer_client.post(send_url, {"fewer_reason": "Le troisième cabinet a fermé."})
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.CONSULTING
+    assert OutgoingEmail.objects.filter(subject__startswith="Consultation").count() == 2
+    # once sent, the list no longer changes
+    other = consultation.consulted.first()
+    with pytest.raises(CompetitionError, match="déjà envoyée"):
+        services.consulted_remove(consulted=other, by=setup.officer)
+    assert consultation.consulted.count() == 2

@@ -173,6 +173,15 @@ def provider_consult(
     return consulted
 
 
+def consulted_remove(*, consulted: ConsultedProvider, by: User) -> None:
+    """Take a provider back off the list before the terms of reference are sent."""
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().get(pk=consulted.consultation_id)
+        if consultation.status != S.DRAFT:
+            raise CompetitionError("La consultation est déjà envoyée : la liste ne change plus.")
+        ConsultedProvider.objects.filter(pk=consulted.pk, invited_at__isnull=True).delete()
+
+
 def closed_reason(provider: Provider) -> str:
     """Why a provider the company directory says is closed cannot be consulted."""
     return (
@@ -211,6 +220,16 @@ def consultation_send(
         consulted = list(consultation.consulted.select_related("provider"))
         if not consulted:
             raise CompetitionError("Ajoutez au moins un prestataire à consulter.")
+        closed = [
+            c.provider.name for c in consulted if c.provider.lookup_status == LookupStatus.CLOSED
+        ]
+        if closed:
+            raise CompetitionError(
+                "D'après le répertoire des entreprises, l'établissement de "
+                + ", ".join(f"« {name} »" for name in closed)
+                + " est fermé : retirez ce prestataire de la consultation (ou corrigez son SIRET "
+                "dans l'annuaire) avant l'envoi."
+            )
         if consultation.deadline <= timezone.now():
             raise CompetitionError("La date limite de réception est déjà passée.", field="deadline")
         comment = ""

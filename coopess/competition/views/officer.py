@@ -290,6 +290,18 @@ def _consulted(request, cohort_id: int, consulted_id: int):
 
 
 @require_POST
+def unconsult(request: HttpRequest, cohort_id: int, consulted_id: int) -> HttpResponse:
+    """Take a provider off the list while the consultation is a draft."""
+    _item, consulted = _consulted(request, cohort_id, consulted_id)
+
+    def action(_item):
+        services.consulted_remove(consulted=consulted, by=request.user)
+        return f"« {consulted.provider.name} » ne sera pas consulté."
+
+    return _act(request, cohort_id, action)
+
+
+@require_POST
 def reinvite(request: HttpRequest, cohort_id: int, consulted_id: int) -> HttpResponse:
     """Send a provider's invitation again (not accepted yet), to the directory's address."""
     _item, consulted = _consulted(request, cohort_id, consulted_id)
