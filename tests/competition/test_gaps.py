@@ -139,7 +139,7 @@ def test_reinvite_sends_once_per_click_to_the_current_address_and_logs_it(office
     )
     assert logs.count() == 2
     assert all(log.by == setup.officer for log in logs)
-    assert "nouveau.contact@example.org" in logs.first().comment
+    assert "@" not in logs.first().comment  # no address kept in the log (erasure)
     assert "Invitation renvoyée à" in _page(officer_client, setup)  # the history shows it
     # the new contact accepts with the directory's address
     user = provider_user(consulted)
@@ -187,7 +187,7 @@ def test_detach_needs_a_confirmation_then_lets_another_contact_accept(
     assert consulted.user is None and consulted.accepted_at is None
     assert ConsultationTransition.objects.filter(
         consultation=consultation,
-        comment__contains=f"Compte {former.email} détaché",
+        comment__contains=f"Compte détaché de l'invitation de {consulted.provider.name}",
         by=setup.officer,
     ).exists()
     # the former account no longer reaches it

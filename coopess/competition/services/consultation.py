@@ -290,9 +290,8 @@ def consulted_reinvite(
             from_status=consultation.status,
             to_status=consultation.status,
             by=by,
-            comment=(
-                f"Invitation renvoyée à {consulted.provider.name} ({consulted.provider.email})"
-            ),
+            # no address in the log: it would outlive the contact's erasure
+            comment=f"Invitation renvoyée à {consulted.provider.name} (contact de l'annuaire)",
         )
         link = base_url + reverse("competition:invitation", args=[consulted.token])
         queue_email_message(
@@ -322,10 +321,7 @@ def consulted_detach(*, consulted: ConsultedProvider, by: User) -> ConsultedProv
             from_status=consultation.status,
             to_status=consultation.status,
             by=by,
-            comment=(
-                f"Compte {consulted.user.email} détaché de l'invitation de "
-                f"{consulted.provider.name}"
-            ),
+            comment=f"Compte détaché de l'invitation de {consulted.provider.name}",
         )
         consulted.user = None
         consulted.accepted_at = None
