@@ -367,3 +367,23 @@ def test_a_provider_found_closed_after_being_added_blocks_the_sending_until_remo
     with pytest.raises(CompetitionError, match="déjà envoyée"):
         services.consulted_remove(consulted=other, by=setup.officer)
     assert consultation.consulted.count() == 2
+
+
+def test_draft_page_queries_do_not_grow_with_the_directory(officer_client, setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_consultation(setup, providers=1)
+    url = reverse("competition:consultation", args=[setup.cohort.pk])
+    counts = []
+    for extra in (range(200, 202), range(202, 210)):
+        for index in extra:
+            make_provider(
+                setup.call.operator,
+                index,
+                lookup_status=LookupStatus.CLOSED if index % 2 else LookupStatus.FOUND,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert officer_client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
