@@ -5,7 +5,8 @@ when ``DATABASE_URL`` names one, e.g. from ``scripts/pg_throwaway.sh start DIR``
 a cohort with a consultation of ``--providers`` consulted providers (3, then 30), each having
 submitted a proposal and been marked once. Timed, ``--requests`` times each after a warm-up
 of 20, taken in turns: the home page (the floor: the cheapest page of the site, same stack),
-the officer's consultation page (terms and their versions, comparison table, marks, log), the
+the officer's consultation page (terms and their versions, comparison table, marks, log), a
+draft consultation's page offering every provider of the directory (one in three closed), the
 directory of providers (each consulted provider also has one past engagement of its own, on another
 cohort, with a held session, its attendance and the DLA's satisfaction), and — signed in with the
 account that accepted its invitation — a provider's « Mes consultations » list and its
@@ -55,6 +56,20 @@ def build(providers: int, call=None):
         services.consultation_close(consultation=consultation, by=setup.officer)
     provider_user(consulted[0])
     return setup, consulted[0]
+
+
+def add_draft(setup, providers: int):
+    """A second cohort of the DLA whose consultation is a draft: its page offers every provider
+    of the directory to consult, one in three found closed (shown disabled with the reason)."""
+    from coopess.competition.models import LookupStatus, Provider
+    from tests.competition.helpers import make_consultation
+    from tests.diagnostic.helpers import make_cohort
+
+    draft = make_cohort(setup.call, seed=500 + providers)
+    make_consultation(draft, providers=0)
+    ids = list(Provider.objects.filter(operator=setup.call.operator).values_list("pk", flat=True))
+    Provider.objects.filter(pk__in=ids[::3]).update(lookup_status=LookupStatus.CLOSED)
+    return draft
 
 
 def add_history(setup, consulted) -> None:
@@ -122,6 +137,7 @@ def main() -> None:
         setup, consulted = build(providers, call)
         call = setup.call
         add_history(setup, list(setup.cohort.consultation.consulted.select_related("provider")))
+        draft = add_draft(setup, providers)
         client = Client()
         sign_in(client, setup.officer)
         anonymous = Client()
@@ -130,6 +146,7 @@ def main() -> None:
         pages = [
             ("accueil (plancher)", anonymous, "/"),
             ("mise en concurrence (officer)", client, reverse("competition:consultation", args=[setup.cohort.pk])),
+            ("mise en concurrence en brouillon (choix du prestataire)", client, reverse("competition:consultation", args=[draft.cohort.pk])),
             ("annuaire des prestataires", client, reverse("competition:providers")),
             ("mes consultations (prestataire connecté)", provider, reverse("competition:provider_consultations")),
             ("consultation du prestataire (connecté)", provider, reverse("competition:provider_home", args=[consulted.pk])),

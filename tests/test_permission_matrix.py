@@ -120,6 +120,9 @@ MATRIX: dict[str, dict] = {
     "competition:consultation": STRANGER,
     "competition:consult": POST_ONLY,
     "competition:send": POST_ONLY,
+    "competition:unconsult": POST_ONLY,
+    "competition:reinvite": POST_ONLY,
+    "competition:detach": POST_ONLY,
     "competition:answer": POST_ONLY,
     "competition:close": POST_ONLY,
     "competition:score": POST_ONLY,
@@ -139,6 +142,7 @@ MATRIX: dict[str, dict] = {
     # the comité d'appui: the matrix reviewer is assigned to no consultation
     "competition:committee_settings": POST_ONLY,
     "competition:committee_assign": POST_ONLY,
+    "competition:committee_remove": POST_ONLY,
     "competition:committee_home": every(404, anonymous=LOGIN, reviewer=200),
     "competition:committee_consultation": STRANGER,
     "competition:committee_declare": POST_ONLY,

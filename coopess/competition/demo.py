@@ -27,6 +27,7 @@ from coopess.competition.models import (
     ConsultationTransition,
     ConsultedProvider,
     EngagementReview,
+    LookupStatus,
     Proposal,
     Provider,
     Score,
@@ -65,6 +66,27 @@ def demo_providers(operator) -> list[Provider]:
         )[0]
         for index, (name, contact, email, _, _) in enumerate(PROVIDERS)
     ]
+
+
+#: a provider the directory found closed: shown disabled, never consulted (the guide's example)
+CLOSED_PROVIDER = ("Atlantique Conseil Associatif (cabinet fictif, fermé)", "Jean Ferré")
+
+
+def demo_closed_provider(operator) -> Provider:
+    name, contact = CLOSED_PROVIDER
+    provider, _ = Provider.objects.get_or_create(
+        operator=operator,
+        siret=fictitious_siret(7700 + len(PROVIDERS)),
+        defaults={
+            "name": name,
+            "contact_name": contact,
+            "email": "jean.ferre@example.org",
+            "expertise": "gouvernance associative",
+            "departements": "44",
+            "lookup_status": LookupStatus.CLOSED,
+        },
+    )
+    return provider
 
 
 def demo_provider_account(provider: Provider) -> User:
@@ -257,3 +279,4 @@ def load(demo) -> None:
     """This app's step of ``coopess.common.demo.demo_load``."""
     demo_competition(demo.seed_call)
     demo_committee(demo.seed_call)
+    demo_closed_provider(demo.seed_call.operator)

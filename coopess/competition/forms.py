@@ -6,7 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from coopess.competition.models import TERMS_EDITABLE, Consultation, Proposal, Provider
+from coopess.competition.models import (
+    TERMS_EDITABLE,
+    Consultation,
+    LookupStatus,
+    Proposal,
+    Provider,
+)
 from coopess.structures.identifiers import clean_siret
 
 NUMBER_MESSAGE = "Saisissez un montant en euros, par exemple 1200 ou 1200,50."
@@ -246,3 +252,43 @@ class CommitteeScoreForm(ScoreForm):
             required=False,
             max_length=5000,
         )
+
+
+class ProviderSelect(forms.Select):
+    """The directory's providers; one whose establishment is closed is shown, disabled, with
+    the reason (it cannot be consulted)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        provider = getattr(value, "instance", None)
+        if provider is not None and provider.lookup_status == LookupStatus.CLOSED:
+            option["attrs"]["disabled"] = True
+            option["label"] = f"{label} — établissement fermé d'après le répertoire"
+        return option
+
+
+class ConsultForm(forms.Form):
+    provider = forms.ModelChoiceField(
+        label="Prestataire de l'annuaire",
+        queryset=None,
+        widget=ProviderSelect,
+        empty_label=None,
+        help_text="Un prestataire dont l'établissement est fermé d'après le répertoire des "
+        "entreprises ne peut pas être consulté.",
+        error_messages={
+            "required": "Choisissez un prestataire de l'annuaire de votre DLA.",
+            "invalid_choice": "Choisissez un prestataire de l'annuaire de votre DLA.",
+        },
+    )
+
+    def __init__(self, *args, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = providers
+
+
+class DetachForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="Je confirme : ce compte ne verra plus la consultation, un autre contact du "
+        "cabinet pourra accepter l'invitation.",
+        error_messages={"required": "Cochez la confirmation pour détacher le compte."},
+    )

@@ -20,6 +20,21 @@ urlpatterns = [
     path("concurrence/cohorte/<int:cohort_id>/consulter/", officer.consult, name="consult"),
     path("concurrence/cohorte/<int:cohort_id>/envoyer/", officer.send, name="send"),
     path(
+        "concurrence/cohorte/<int:cohort_id>/consulte/<int:consulted_id>/retirer/",
+        officer.unconsult,
+        name="unconsult",
+    ),
+    path(
+        "concurrence/cohorte/<int:cohort_id>/consulte/<int:consulted_id>/renvoyer/",
+        officer.reinvite,
+        name="reinvite",
+    ),
+    path(
+        "concurrence/cohorte/<int:cohort_id>/consulte/<int:consulted_id>/detacher/",
+        officer.detach,
+        name="detach",
+    ),
+    path(
         "concurrence/cohorte/<int:cohort_id>/question/<int:question_id>/repondre/",
         officer.answer,
         name="answer",
@@ -83,6 +98,11 @@ urlpatterns += [
         "concurrence/cohorte/<int:cohort_id>/comite-appui/designer/",
         committee.officer_assign,
         name="committee_assign",
+    ),
+    path(
+        "concurrence/cohorte/<int:cohort_id>/comite-appui/<int:assigned_id>/retirer/",
+        committee.officer_remove,
+        name="committee_remove",
     ),
     path("comite-appui/", committee.home, name="committee_home"),
     path(

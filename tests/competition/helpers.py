@@ -83,6 +83,7 @@ def matrix_ids(setup: CohortSetup) -> dict:
         "consultation_id": consultation.pk,
         "provider_id": consulted.provider_id,
         "engagement_id": engagement.pk if engagement else 0,
+        "assigned_id": 0,  # no comité d'appui member: the POST-only URL answers 405 first
     }
 
 

@@ -173,3 +173,24 @@ def member_score(
         except IntegrityError as error:  # the database's own check of the declaration
             raise CompetitionError("Un conflit d'intérêts déclaré interdit de noter.") from error
     return score
+
+
+def committee_member_remove(*, assigned: CommitteeMember, by: User) -> None:
+    """Take back a member's assignment while the comparison is open, as long as they have
+    declared or marked nothing on this consultation's proposals (their declarations and marks
+    stay, so a member who began cannot be removed)."""
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().get(pk=assigned.consultation_id)
+        if consultation.status not in OPEN_STATES:
+            raise CompetitionError(
+                "La comparaison est terminée : le comité d'appui reste tel quel."
+            )
+        began = Score.objects.filter(
+            proposal__consultation=consultation, by_id=assigned.member_id
+        ).exists()
+        if began:
+            raise CompetitionError(
+                f"{assigned.member.get_full_name() or assigned.member.email} a déjà déclaré ses "
+                "liens d'intérêt ou noté une proposition : ce membre ne peut plus être retiré."
+            )
+        CommitteeMember.objects.filter(pk=assigned.pk).delete()

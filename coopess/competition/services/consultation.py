@@ -24,6 +24,7 @@ from coopess.competition.models import (
     ConsultationStatus,
     ConsultationTransition,
     ConsultedProvider,
+    LookupStatus,
     Proposal,
     Provider,
     TermsVersion,
@@ -151,11 +152,53 @@ def provider_consult(
     if consultation.status != S.DRAFT:
         raise CompetitionError("La consultation est déjà envoyée.")
     if provider.operator_id != consultation.cohort.call.operator_id:
-        raise CompetitionError("Ce prestataire n'est pas dans l'annuaire de votre DLA.")
+        raise CompetitionError(
+            "Ce prestataire n'est pas dans l'annuaire de votre DLA.", field="provider"
+        )
+    if provider.lookup_status == LookupStatus.CLOSED:
+        raise CompetitionError(closed_reason(provider), field="provider")
     consulted, _ = ConsultedProvider.objects.get_or_create(
         consultation=consultation, provider=provider
     )
     return consulted
+
+
+def consulted_remove(*, consulted: ConsultedProvider, by: User) -> None:
+    """Take a provider back off the list before the terms of reference are sent."""
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().get(pk=consulted.consultation_id)
+        if consultation.status != S.DRAFT:
+            raise CompetitionError("La consultation est déjà envoyée : la liste ne change plus.")
+        ConsultedProvider.objects.filter(pk=consulted.pk, invited_at__isnull=True).delete()
+
+
+def closed_reason(provider: Provider) -> str:
+    """Why a provider the company directory says is closed cannot be consulted."""
+    return (
+        f"« {provider.name} » ne peut pas être consulté : d'après le répertoire des entreprises, "
+        "son établissement est fermé (ou l'entreprise a cessé son activité). Corrigez son SIRET "
+        "dans l'annuaire (celui de l'établissement actif)."
+    )
+
+
+def _invitation_email(consultation: Consultation, item: ConsultedProvider, link: str):
+    deadline = timezone.localtime(consultation.deadline, PARIS).strftime("%d/%m/%Y à %H:%M")
+    return EmailMessage(
+        subject="Consultation : accompagnement collectif de structures de l'ESS",
+        body=(
+            f"Bonjour {item.provider.contact_name},\n\n"
+            f"Le DLA {consultation.cohort.call.operator} vous consulte pour un "
+            "accompagnement collectif. Votre invitation personnelle (ne la "
+            f"transmettez pas) :\n{link}\n\n"
+            "Ouvrez ce lien, connectez-vous avec un code envoyé à cette adresse "
+            f"({item.provider.email}) — ou créez votre compte avec elle si c'est "
+            "votre première visite — puis acceptez l'invitation : vous trouverez "
+            "ensuite le cahier des charges et le dépôt de votre proposition dans "
+            "« Mes consultations ».\n\n"
+            f"Date limite de réception : {deadline} (heure de Paris).\n"
+        ),
+        to=[item.provider.email],
+    )
 
 
 def consultation_send(
@@ -167,6 +210,16 @@ def consultation_send(
         consulted = list(consultation.consulted.select_related("provider"))
         if not consulted:
             raise CompetitionError("Ajoutez au moins un prestataire à consulter.")
+        closed = [
+            c.provider.name for c in consulted if c.provider.lookup_status == LookupStatus.CLOSED
+        ]
+        if closed:
+            raise CompetitionError(
+                "D'après le répertoire des entreprises, l'établissement de "
+                + ", ".join(f"« {name} »" for name in closed)
+                + " est fermé : retirez ce prestataire de la consultation (ou corrigez son SIRET "
+                "dans l'annuaire) avant l'envoi."
+            )
         if consultation.deadline <= timezone.now():
             raise CompetitionError("La date limite de réception est déjà passée.", field="deadline")
         comment = ""
@@ -185,32 +238,85 @@ def consultation_send(
         version = terms_freeze(consultation=consultation, by=by)
         version.sent_at = timezone.now()
         version.save(update_fields=["sent_at"])
-        deadline = timezone.localtime(consultation.deadline, PARIS).strftime("%d/%m/%Y à %H:%M")
         for item in consulted:
             link = base_url + reverse("competition:invitation", args=[item.token])
             queue_email_message(
-                EmailMessage(
-                    subject="Consultation : accompagnement collectif de structures de l'ESS",
-                    body=(
-                        f"Bonjour {item.provider.contact_name},\n\n"
-                        f"Le DLA {consultation.cohort.call.operator} vous consulte pour un "
-                        "accompagnement collectif. Votre invitation personnelle (ne la "
-                        f"transmettez pas) :\n{link}\n\n"
-                        "Ouvrez ce lien, connectez-vous avec un code envoyé à cette adresse "
-                        f"({item.provider.email}) — ou créez votre compte avec elle si c'est "
-                        "votre première visite — puis acceptez l'invitation : vous trouverez "
-                        "ensuite le cahier des charges et le dépôt de votre proposition dans "
-                        "« Mes consultations ».\n\n"
-                        f"Date limite de réception : {deadline} (heure de Paris).\n"
-                    ),
-                    to=[item.provider.email],
-                ),
+                _invitation_email(consultation, item, link),
                 key=f"competition-invite:{item.pk}",
             )
             item.invited_at = timezone.now()
             item.sent_version = version
             item.save(update_fields=["invited_at", "sent_version"])
     return consultation
+
+
+def consulted_reinvite(
+    *, consulted: ConsultedProvider, by: User, base_url: str = ""
+) -> ConsultedProvider:
+    """Send a consulted provider's invitation again, to the directory's current address, while
+    it is not accepted and proposals are still received: one email per call (its outbox key is
+    the log row written for it), logged in the consultation's history."""
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().get(pk=consulted.consultation_id)
+        consulted = (
+            ConsultedProvider.objects.select_for_update()
+            .select_related("provider")
+            .get(pk=consulted.pk)
+        )
+        if not consultation.is_open() or consulted.invited_at is None:
+            raise CompetitionError(
+                "L'invitation ne peut être renvoyée que pendant la consultation, avant la date "
+                "limite."
+            )
+        if consulted.user_id is not None:
+            raise CompetitionError(
+                "Cette invitation est déjà acceptée : détachez d'abord le compte pour qu'un "
+                "autre contact l'accepte."
+            )
+        if consulted.provider.lookup_status == LookupStatus.CLOSED:
+            raise CompetitionError(closed_reason(consulted.provider))
+        log = ConsultationTransition.objects.create(
+            consultation=consultation,
+            from_status=consultation.status,
+            to_status=consultation.status,
+            by=by,
+            # no address in the log: it would outlive the contact's erasure
+            comment=f"Invitation renvoyée à {consulted.provider.name} (contact de l'annuaire)",
+        )
+        link = base_url + reverse("competition:invitation", args=[consulted.token])
+        queue_email_message(
+            _invitation_email(consultation, consulted, link),
+            key=f"competition-reinvite:{log.pk}",
+        )
+        consulted.invited_at = timezone.now()
+        consulted.save(update_fields=["invited_at"])
+    return consulted
+
+
+def consulted_detach(*, consulted: ConsultedProvider, by: User) -> ConsultedProvider:
+    """Unlink the account that accepted a consulted provider's invitation, so that another
+    contact of the firm can accept it (the draft and the proposal stay the provider's);
+    logged in the consultation's history."""
+    with transaction.atomic():
+        consulted = (
+            ConsultedProvider.objects.select_for_update()
+            .select_related("provider", "user", "consultation")
+            .get(pk=consulted.pk)
+        )
+        if consulted.user_id is None:
+            raise CompetitionError("Aucun compte n'a accepté cette invitation.", field="confirm")
+        consultation = consulted.consultation
+        ConsultationTransition.objects.create(
+            consultation=consultation,
+            from_status=consultation.status,
+            to_status=consultation.status,
+            by=by,
+            comment=f"Compte détaché de l'invitation de {consulted.provider.name}",
+        )
+        consulted.user = None
+        consulted.accepted_at = None
+        consulted.save(update_fields=["user", "accepted_at"])
+    return consulted
 
 
 def consultation_close(*, consultation: Consultation, by: User | None) -> Consultation:

@@ -29,7 +29,8 @@ def invitation_refusal(consulted: ConsultedProvider, user: User) -> str | None:
             return None
         return (
             "Cette invitation a déjà été acceptée par un autre compte. Si vous faites partie "
-            "de ce cabinet, demandez au DLA de vous inviter."
+            "de ce cabinet, demandez au DLA de détacher ce compte puis de vous renvoyer "
+            "l'invitation."
         )
     if consulted.provider.email.lower() not in _addresses(user):
         return (

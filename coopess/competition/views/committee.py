@@ -56,18 +56,41 @@ def officer_settings(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @require_POST
 def officer_assign(request: HttpRequest, cohort_id: int) -> HttpResponse:
     item = _officer_item(request, cohort_id)
-    form = forms.CommitteeAssignForm(request.POST, members=services.eligible_members(item))
-    if not form.is_valid():
-        messages.error(request, form.errors["member"][0])
-        return redirect("competition:consultation", cohort_id)
-    member = form.cleaned_data["member"]
+    assigned_ids = item.committee.values("member_id")
+    form = forms.CommitteeAssignForm(
+        request.POST, members=services.eligible_members(item).exclude(pk__in=assigned_ids)
+    )
+    if form.is_valid():
+        member = form.cleaned_data["member"]
+        try:
+            services.committee_member_assign(consultation=item, member=member, by=request.user)
+        except CompetitionError as error:
+            _refused(form, error)
+        else:
+            messages.success(
+                request, f"{member.get_full_name() or member.email} notera les propositions."
+            )
+            return redirect("competition:consultation", cohort_id)
+    # refused next to the field, with what was selected kept (400)
+    from coopess.competition.views.officer import _page
+
+    return _page(request, item, cohort_id, assign_form=form, status=400)
+
+
+@require_POST
+def officer_remove(request: HttpRequest, cohort_id: int, assigned_id: int) -> HttpResponse:
+    """Take back a member who has declared and marked nothing yet."""
+    item = _officer_item(request, cohort_id)
+    assigned = get_object_or_404(item.committee.select_related("member"), pk=assigned_id)
     try:
-        services.committee_member_assign(consultation=item, member=member, by=request.user)
+        services.committee_member_remove(assigned=assigned, by=request.user)
     except CompetitionError as error:
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"{member.get_full_name() or member.email} notera les propositions."
+            request,
+            f"{assigned.member.get_full_name() or assigned.member.email} ne note plus les "
+            "propositions.",
         )
     return redirect("competition:consultation", cohort_id)
 
@@ -81,6 +104,9 @@ def officer_context(item, proposals: list[Proposal]) -> dict:
     assigned_ids = {m.member_id for m in members}
     open_ = item.status in services.OPEN_STATES
     markers = [m.member for m in members]
+    began = {s.by_id for proposal in proposals for s in proposal.scores.all()}
+    for m in members:  # a member who declared or marked nothing can still be taken back
+        m.removable = open_ and m.member_id not in began
     for proposal in proposals:
         for score in proposal.scores.all():
             if score.by_id not in {person.pk for person in markers}:

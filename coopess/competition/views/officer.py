@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from coopess.competition import forms, permissions
 from coopess.competition.directory import past_engagements
-from coopess.competition.models import ConsultationStatus, Proposal, Question
+from coopess.competition.models import ConsultationStatus, LookupStatus, Proposal, Question
 from coopess.competition.services import CompetitionError
 from coopess.competition.services import consultation as services
 from coopess.competition.services import directory as directory_services
@@ -161,10 +161,23 @@ def consultation(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return _page(request, item, cohort_id, terms=terms, status=400 if terms.errors else 200)
 
 
-def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int = 200):
+def _page(
+    request,
+    item,
+    cohort_id: int,
+    *,
+    terms=None,
+    bound=None,
+    consult_form=None,
+    detach=None,
+    assign_form=None,
+    status: int = 200,
+):
     """The consultation page; ``bound`` = (proposal id, score form, choice form) re-shows a
     proposal's refused marks or choice with the messages next to the fields and what was
-    typed (status 400, as the selection's refused forms)."""
+    typed (status 400, as the selection's refused forms); ``consult_form``, ``detach`` =
+    (consulted id, form) and ``assign_form`` do the same for the provider to consult, the
+    account to detach and the comité d'appui member to assign."""
     terms = terms or forms.TermsForm(instance=item)
     proposals = proposal_services.submitted_with_scores(item)
     for proposal in proposals:
@@ -176,13 +189,24 @@ def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int 
         proposal.choice_form = (bound[2] if proposal.bound and bound[2] else None) or (
             forms.ChoiceForm(auto_id=f"choice-{proposal.pk}-%s")
         )
-    consulted_ids = set(item.consulted.values_list("provider_id", flat=True))
+    consulted = list(item.consulted.select_related("provider", "user"))
+    for row in consulted:
+        row.closed = row.provider.lookup_status == LookupStatus.CLOSED
+        row.can_reinvite = (
+            item.is_open() and row.invited_at is not None and row.user_id is None and not row.closed
+        )
+        row.detach_form = None
+        if row.user_id is not None:
+            row.detach_form = (detach[1] if detach and detach[0] == row.pk else None) or (
+                forms.DetachForm(auto_id=f"detach-{row.pk}-%s")
+            )
+    consulted_ids = {row.provider_id for row in consulted}
     context = {
         "consultation": item,
         "cohort_id": cohort_id,
         "terms": terms,
-        "consulted": item.consulted.select_related("provider"),
-        "available": permissions.officer_providers(request.user).exclude(pk__in=consulted_ids),
+        "consulted": consulted,
+        "consult_form": consult_form or _consult_form(request, consulted_ids),
         "questions": item.questions.all(),
         "proposals": proposals,
         "transitions": item.transitions.select_related("by"),
@@ -196,6 +220,8 @@ def _page(request, item, cohort_id: int, *, terms=None, bound=None, status: int 
         "is_chosen": item.status == ConsultationStatus.CHOSEN,
         **committee.officer_context(item, proposals),
     }
+    if assign_form is not None:
+        context["committee_assign_form"] = assign_form
     return render(request, "competition/consultation.html", context, status=status)
 
 
@@ -212,17 +238,92 @@ def _act(request: HttpRequest, cohort_id: int, action) -> HttpResponse:
     return _redirect(cohort_id)
 
 
-@require_POST
-def consult(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    provider = get_object_or_404(
-        permissions.officer_providers(request.user), pk=request.POST.get("provider") or 0
+def _consult_form(request, consulted_ids, data=None):
+    """The providers of the DLA's directory not consulted yet (closed ones shown disabled)."""
+    return forms.ConsultForm(
+        data,
+        providers=permissions.officer_providers(request.user).exclude(pk__in=consulted_ids),
     )
 
-    def action(item):
-        services.provider_consult(consultation=item, provider=provider, by=request.user)
-        return f"« {provider.name} » sera consulté."
+
+@require_POST
+def consult(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Add a provider of the directory; a refused one answers next to the field (400)."""
+    item = permissions.officer_consultation(request.user, cohort_id)
+    if item is None:
+        raise Http404
+    consulted_ids = set(item.consulted.values_list("provider_id", flat=True))
+    form = _consult_form(request, consulted_ids, request.POST)
+    if form.is_valid():
+        provider = form.cleaned_data["provider"]
+        try:
+            services.provider_consult(consultation=item, provider=provider, by=request.user)
+        except CompetitionError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"« {provider.name} » sera consulté.")
+            return _redirect(cohort_id)
+    return _page(request, item, cohort_id, consult_form=form, status=400)
+
+
+def _consulted(request, cohort_id: int, consulted_id: int):
+    item = permissions.officer_consultation(request.user, cohort_id)
+    if item is None:
+        raise Http404
+    return item, get_object_or_404(
+        item.consulted.select_related("provider", "user"), pk=consulted_id
+    )
+
+
+@require_POST
+def unconsult(request: HttpRequest, cohort_id: int, consulted_id: int) -> HttpResponse:
+    """Take a provider off the list while the consultation is a draft."""
+    _item, consulted = _consulted(request, cohort_id, consulted_id)
+
+    def action(_item):
+        services.consulted_remove(consulted=consulted, by=request.user)
+        return f"« {consulted.provider.name} » ne sera pas consulté."
 
     return _act(request, cohort_id, action)
+
+
+@require_POST
+def reinvite(request: HttpRequest, cohort_id: int, consulted_id: int) -> HttpResponse:
+    """Send a provider's invitation again (not accepted yet), to the directory's address."""
+    _item, consulted = _consulted(request, cohort_id, consulted_id)
+
+    def action(_item):
+        services.consulted_reinvite(
+            consulted=consulted,
+            by=request.user,
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+        return (
+            f"L'invitation de « {consulted.provider.name} » est renvoyée à "
+            f"{consulted.provider.email}."
+        )
+
+    return _act(request, cohort_id, action)
+
+
+@require_POST
+def detach(request: HttpRequest, cohort_id: int, consulted_id: int) -> HttpResponse:
+    """Unlink the account that accepted a provider's invitation, after a confirmation."""
+    item, consulted = _consulted(request, cohort_id, consulted_id)
+    form = forms.DetachForm(request.POST, auto_id=f"detach-{consulted.pk}-%s")
+    if form.is_valid():
+        try:
+            services.consulted_detach(consulted=consulted, by=request.user)
+        except CompetitionError as error:
+            _refused(form, error)
+        else:
+            messages.success(
+                request,
+                f"Le compte est détaché : un autre contact de « {consulted.provider.name} » "
+                "peut accepter l'invitation (renvoyez-la si besoin).",
+            )
+            return _redirect(cohort_id)
+    return _page(request, item, cohort_id, detach=(consulted.pk, form), status=400)
 
 
 @require_POST
