@@ -4,7 +4,7 @@
 For each database (SQLite, then PostgreSQL): fresh database, production settings, ``migrate``,
 ``demo_load`` (its 2023 cohort has a full diagnostic: interviews, self-diagnostics, workshop,
 action plan, synthesis v1 superseded and v2 validated), ``collectstatic``; gunicorn with 2 sync
-workers on 127.0.0.1. Sessions are created server-side (``bench/selection.py`` ``_session``):
+workers on 127.0.0.1. Sessions are created server-side (``bench/selection_django.py`` ``_session``):
 the demo officer (second factor recorded as passed) and a demo representative acting for a
 structure of the 2023 cohort (found through ``ApplicationAccess``).
 
