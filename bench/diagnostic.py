@@ -4,7 +4,7 @@
 For each database (SQLite, then PostgreSQL): fresh database, production settings, ``migrate``,
 ``demo_load`` (its 2023 cohort has a full diagnostic: interviews, self-diagnostics, workshop,
 action plan, synthesis v1 superseded and v2 validated), ``collectstatic``; gunicorn with 2 sync
-workers on 127.0.0.1. Sessions are created server-side (``bench/selection.py`` ``_session``):
+workers on 127.0.0.1. Sessions are created server-side (``bench/selection_django.py`` ``_session``):
 the demo officer (second factor recorded as passed) and a demo representative acting for a
 structure of the 2023 cohort (found through ``ApplicationAccess``).
 
@@ -34,6 +34,10 @@ structure of the 2023 cohort (found through ``ApplicationAccess``).
 Everything is bounded: a fixed number of requests, socket and subprocess timeouts, an overall
 ``--timeout`` (SIGALRM); gunicorn and PostgreSQL are stopped on exit, error, Ctrl-C or SIGTERM.
 Report: ``bench/results/diagnostic-<date>-<time>.md`` (and ``.json``, the raw samples).
+
+This module owns the command line (``main``), one database's run and the report;
+``bench/diagnostic_http.py`` the pages, timings and booking race over HTTP,
+``bench/diagnostic_django.py`` the Django side (``python bench/diagnostic.py django …``).
 """
 
 from __future__ import annotations
@@ -41,16 +45,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import html
-import http.client
 import json
 import os
-import re
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -59,249 +59,26 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import harness  # noqa: E402
+from bench.diagnostic_django import RACE_STRUCTURES  # noqa: E402
+from bench.diagnostic_http import (  # noqa: E402
+    TIMELINE_LABELS,
+    LoadWatch,
+    check_pages,
+    django,
+    measure_pages,
+    officer_pages,
+    race,
+    shown_path,
+    step,
+    structure_page,
+    timeline_counts,
+    timeline_paths,
+)
 
 THIS = Path(__file__).resolve()
 RESULTS_DIR = THIS.parent / "results"
 DATABASES = harness.DATABASES
 FLOOR = "/sante/"
-CALL_SLUG = "bench-diagnostic"
-RACE_STRUCTURES = (2, 2, 1)  # a fresh cohort of 3 applications, 5 structures
-SUCCESS = "Votre entretien est réservé"
-TAKEN = "plus disponible"
-MESSAGE = re.compile(r'<p class="message message-(\w+)">(.*?)</p>', re.S)
-
-
-def step(message: str) -> None:
-    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
-
-
-class LoadWatch:
-    """The machine's 1-minute load average, sampled every 5 s in a thread."""
-
-    def __init__(self):
-        self.samples: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.samples.append(os.getloadavg()[0])
-            self._stop.wait(5)
-
-    def __enter__(self) -> LoadWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-
-    def describe(self) -> str:
-        if not self.samples:
-            return "n/a"
-        return (
-            f"{min(self.samples):.1f} to {max(self.samples):.1f} "
-            f"(median {statistics.median(self.samples):.1f}, {len(self.samples)} samples)"
-        )
-
-
-def django(env: dict[str, str], *args: str, timeout: int = 600) -> dict:
-    test_env = {**env, "ALLOWED_HOSTS": f"{harness.HOST},testserver"}
-    return harness.django_json(test_env, THIS, "django", *args, timeout=timeout)
-
-
-# --- Pages ------------------------------------------------------------------------------------
-
-
-def officer_pages(cohort_id: int) -> list[tuple[str, str]]:
-    base = f"/diagnostic/cohortes/{cohort_id}/"
-    return [
-        ("page de la cohorte", base),
-        ("créneaux d'entretien", base + "entretiens/"),
-        ("carte des synergies", base + "synergies/"),
-        ("carte des synergies, SVG", base + "synergies.svg"),
-        ("aide à la décision", base + "aide-a-la-decision/"),
-        ("synthèse", base + "synthese/"),
-    ]
-
-
-def structure_page(structure_id: int) -> str:
-    return f"/diagnostic/structures/{structure_id}/"
-
-
-# Timelines and the private calendar feed (``notifications`` app).
-TIMELINE_LABELS = {
-    "call": "frise de l'appel (chargée)",
-    "cohort": "frise de la cohorte (chargée)",
-    "structure": "frise de la structure (représentant·e)",
-    "feed": "agenda iCalendar de la chargée (sans session)",
-}
-
-
-def timeline_paths(ids: dict) -> dict[str, str]:
-    """``ids``: call_id, cohort_id, structure_id and feed_token (``_setup``'s ``timeline``)."""
-    return {
-        "call": f"/calendrier/appels/{ids['call_id']}/",
-        "cohort": f"/calendrier/cohortes/{ids['cohort_id']}/",
-        "structure": f"/calendrier/structures/{ids['structure_id']}/",
-        "feed": f"/calendrier/flux/{ids['feed_token']}.ics",
-    }
-
-
-def timeline_counts(env, ids: dict) -> dict[str, int]:
-    """SQL queries of the three timelines (officer, representative) and of the feed."""
-    paths = timeline_paths(ids)
-    counts = django(env, "count-queries", ids["officer_session"], paths["call"], paths["cohort"])
-    counts.update(django(env, "count-queries", ids["representative_session"], paths["structure"]))
-    counts.update(django(env, "count-anonymous", paths["feed"]))
-    return {kind: counts[path] for kind, path in paths.items()}
-
-
-def shown_path(path: str) -> str:
-    """Ids and the feed's secret out of a path, for the report."""
-    path = re.sub(r"/flux/[^/]+\.ics$", "/flux/<secret>.ics", path)
-    return re.sub(r"/(cohortes|structures|appels)/\d+/", r"/\1/<id>/", path)
-
-
-def measure_pages(server, pages, n: int, warmup: int, timeout: float) -> dict[str, list[float]]:
-    """``pages``: (path, session key); one request each in turns, ``warmup`` rounds untimed.
-    One client (connection) per session, one request at a time."""
-    clients: dict[str, harness.Client] = {}
-    for _, key in pages:
-        if key not in clients:
-            headers = dict(harness.REQUEST_HEADERS)
-            if key:  # no key: an anonymous client (the calendar feed)
-                headers["Cookie"] = f"{harness.SESSION_COOKIE}={key}"
-            clients[key] = harness.Client(server.host, server.port, headers=headers)
-            clients[key].connection.timeout = timeout
-    samples: dict[str, list[float]] = {path: [] for path, _ in pages}
-    try:
-        for i in range(warmup + n):
-            for path, key in pages:
-                ms = clients[key].timed_get(path)
-                if i >= warmup:
-                    samples[path].append(ms)
-        return samples
-    finally:
-        for client in clients.values():
-            client.close()
-
-
-def check_pages(server, pages) -> None:
-    """Every page answers 200 itself (no redirect to sign-in or to the second factor)."""
-    for path, key in pages:
-        client = harness.SessionClient(server, key)
-        response = client.get(path)
-        if response.status != 200:
-            raise harness.BenchError(
-                f"GET {path} answered {response.status} {response.location}\n"
-                f"{harness.tail(server.log)}"
-            )
-
-
-# --- The booking race -------------------------------------------------------------------------
-
-
-def _messages(response: harness.Response) -> list[tuple[str, str]]:
-    return [
-        (tag, " ".join(html.unescape(text).split()))
-        for tag, text in MESSAGE.findall(response.text())
-    ]
-
-
-def race(server, fresh: dict, slots: list[int], rounds: int, clients: int) -> dict:
-    """``rounds`` rounds; in each, ``clients`` representatives book ``slots``' last one at once."""
-    cohort_id = fresh["cohort_id"]
-    officer = harness.SessionClient(server, fresh["officer_session"])
-    people = fresh["representatives"][:clients]
-    if len(people) < clients:
-        raise harness.BenchError(f"only {len(people)} structures for {clients} clients")
-    browsers = [harness.SessionClient(server, p["session"]) for p in people]
-    # A first GET each: the CSRF cookie (and the check that each sees its own page).
-    for person, browser in zip(people, browsers, strict=True):
-        response = browser.get(structure_page(person["structure_id"]))
-        if response.status != 200:
-            raise harness.BenchError(f"structure page answered {response.status}")
-    response = officer.get(f"/diagnostic/cohortes/{cohort_id}/entretiens/")
-    if response.status != 200:
-        raise harness.BenchError(f"slots page answered {response.status}")
-    remaining = list(slots)
-    out = {"rounds": [], "server_errors": 0, "anomalies": []}
-    for number in range(1, rounds + 1):
-        target = remaining.pop()  # the latest open slot
-        barrier = threading.Barrier(clients)
-        results: list[dict | None] = [None] * clients
-
-        def attempt(i: int, target=target, barrier=barrier, results=results) -> None:
-            person, browser = people[i], browsers[i]
-            path = structure_page(person["structure_id"]) + "entretien/reserver/"
-            try:
-                barrier.wait(timeout=30)
-                post = browser.post(path, {"slot": str(target)})
-                page = browser.get(structure_page(person["structure_id"]))
-            except (OSError, http.client.HTTPException, threading.BrokenBarrierError) as error:
-                results[i] = {"outcome": "error", "detail": repr(error)}
-                return
-            texts = [text for _, text in _messages(page)]
-            if post.status != 302:
-                outcome = f"HTTP {post.status}"
-            elif any(SUCCESS in t for t in texts):
-                outcome = "booked"
-            elif any(TAKEN in t for t in texts):
-                outcome = "taken"
-            else:
-                outcome = "other"
-            results[i] = {
-                "outcome": outcome,
-                "status": post.status,
-                "ms": post.elapsed_ms,
-                "sent_at": post.sent_at,
-                "messages": texts,
-                "structure_id": person["structure_id"],
-            }
-
-        threads = [threading.Thread(target=attempt, args=(i,), daemon=True) for i in range(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=harness.REQUEST_TIMEOUT * 3 + 30)
-        done = [r or {"outcome": "error", "detail": "no answer (thread still running)"}
-                for r in results]  # fmt: skip
-        outcomes = [r["outcome"] for r in done]
-        out["server_errors"] += sum(1 for r in done if r.get("status", 0) >= 500)
-        sent = [r["sent_at"] for r in done if "sent_at" in r]
-        record = {
-            "round": number,
-            "slot": target,
-            "booked": outcomes.count("booked"),
-            "taken": outcomes.count("taken"),
-            "other": len(outcomes) - outcomes.count("booked") - outcomes.count("taken"),
-            "spread_ms": (max(sent) - min(sent)) * 1000 if sent else None,
-            "latencies_ms": [r.get("ms") for r in done],
-            "results": done,
-        }
-        if record["booked"] != 1 or record["taken"] != clients - 1:
-            out["anomalies"].append(
-                f"round {number}: {outcomes} — "
-                + "; ".join(f"{r.get('messages') or r.get('detail')}" for r in done)
-            )
-        out["rounds"].append(record)
-        # Free the winner for the next round: the officer cancels its interview (the slot is
-        # not published again, so the next round's slot is again the last one).
-        if record["booked"] >= 1:
-            cancel = officer.post(
-                f"/diagnostic/cohortes/{cohort_id}/entretiens/{target}/annuler/", {}
-            )
-            page = officer.get(f"/diagnostic/cohortes/{cohort_id}/entretiens/")
-            texts = [text for _, text in _messages(page)]
-            if cancel.status != 302 or not any("Entretien annulé" in t for t in texts):
-                raise harness.BenchError(
-                    f"round {number}: the officer's cancellation answered {cancel.status} "
-                    f"{texts}\n{harness.tail(server.log)}"
-                )
-    log = server.log.read_text(errors="replace")
-    out["tracebacks"] = log.count("Traceback")
-    return out
 
 
 # --- One database -----------------------------------------------------------------------------
@@ -683,261 +460,11 @@ def main(argv=None) -> int:
     return 2 if bad else 0
 
 
-# --- Django side (subprocess, DJANGO_SETTINGS_MODULE=config.settings) ---------------------------
-
-
-def _django_main(argv: list[str]) -> None:
-    import django
-
-    django.setup()
-    action, *rest = argv
-    if action == "setup":
-        result = _setup(int(rest[0]))
-    elif action == "count-queries":
-        from bench.selection import _count_queries
-
-        result = _count_queries(rest[0], rest[1:])
-    elif action == "count-anonymous":
-        result = _count_anonymous(rest)
-    elif action == "render":
-        result = _render(int(rest[0]), int(rest[1]))
-    elif action == "race-check":
-        result = _race_check(int(rest[0]))
-    else:
-        raise SystemExit(f"unknown action {action!r}")
-    print(json.dumps(result))
-
-
-def _setup(slots: int) -> dict:
-    """Sessions on the demo's 2023 cohort; a fresh cohort of 5 structures with ``slots``
-    published slots and a session for its officer and each structure's account."""
-    from django.utils import timezone
-
-    from bench.selection import _session
-    from coopess.accounts.models import User
-    from coopess.applications.models import ApplicationAccess
-    from coopess.diagnostic.demo import DEMO_OFFICER
-    from coopess.diagnostic.models import (
-        Mode,
-        ReviewVerdict,
-        SynthesisStatus,
-        SynthesisVersion,
-    )
-    from coopess.diagnostic.permissions import cohort_structures
-    from coopess.diagnostic.services.cohort import diagnostic_start
-    from coopess.diagnostic.services.interviews import Place, slots_publish
-    from coopess.diagnostic.services.synthesis import (
-        synthesis_circulate,
-        synthesis_create,
-        synthesis_review,
-    )
-    from coopess.selection.models import Cohort
-    from tests.applications.helpers import open_call
-    from tests.diagnostic.helpers import make_cohort
-
-    # The demo: the 2023 cohort (the one whose synthesis v2 is validated).
-    validated = (
-        SynthesisVersion.objects.filter(status=SynthesisStatus.VALIDATED)
-        .select_related("cohort")
-        .order_by("pk")
-        .first()
-    )
-    if validated is None:
-        raise SystemExit("demo_load made no validated synthesis: no 2023 diagnostic to measure")
-    cohort = validated.cohort
-    structures = list(cohort_structures(cohort))
-    accesses = list(
-        ApplicationAccess.objects.filter(structure__in=structures)
-        .select_related("user")
-        .order_by("structure_id", "pk")
-    )
-    if not accesses:
-        raise SystemExit("no account acts for a structure of the demo's 2023 cohort")
-    wanted = ("paul.lemoine@example.org", "lea.dubois@example.org")  # as in docs/performance.md
-    preferred = sorted(
-        (a for a in accesses if a.user.email in wanted), key=lambda a: wanted.index(a.user.email)
-    )
-    access = (preferred or accesses)[0]
-    demo = {
-        "cohort_id": cohort.pk,
-        "cohort_status": cohort.status,
-        "call": cohort.call.slug,
-        "structures": len(structures),
-        "versions": list(cohort.syntheses.order_by("number").values_list("number", "status")),
-        "validated_version_id": validated.pk,
-        "officer_session": _session(DEMO_OFFICER)["session"],
-        "representative": access.user.email,
-        "structure_id": access.structure_id,
-        "representative_session": _session(access.user.email)["session"],
-    }
-
-    # A fresh cohort of 5 structures, its diagnostic opened and slots published by services.
-    call = open_call(slug=CALL_SLUG, receipt_prefix="BDIAG")
-    setup = make_cohort(call, applications=RACE_STRUCTURES, seed=91)
-    diagnostic_start(cohort=setup.cohort, by=setup.officer)
-    published = []
-    day = timezone.localdate() + dt.timedelta(days=30)
-    slots = max(slots, 3)
-    while len(published) < slots:
-        count = min(10, slots - len(published))
-        published += slots_publish(
-            cohort=setup.cohort, officer=setup.officer, day=day, start=dt.time(9, 0),
-            place=Place(mode=Mode.IN_PERSON, address="3 rue des Coopératives, Nantes"),
-            count=count, minutes=30,
-        )  # fmt: skip
-        day += dt.timedelta(days=1)
-    # A smaller fresh cohort (2 structures, 3 slots): the query counts must be the same.
-    small = make_cohort(call, applications=(1, 1), seed=92)
-    diagnostic_start(cohort=small.cohort, by=small.officer)
-    slots_publish(
-        cohort=small.cohort, officer=small.officer, day=day, start=dt.time(9, 0),
-        place=Place(mode=Mode.IN_PERSON, address="3 rue des Coopératives, Nantes"),
-        count=3, minutes=30,
-    )  # fmt: skip
-    # Both fresh cohorts get a synthesis v1 circulating, approved by their first structure:
-    # the synthesis page then lists reviews and pending structures, whose count differs.
-    for one in (setup, small):
-        version = synthesis_create(cohort=one.cohort, by=one.officer)
-        version = synthesis_circulate(version=version, by=one.officer)
-        first = one.structures[0]
-        synthesis_review(
-            version=version, structure=first, by=one.person(first), verdict=ReviewVerdict.APPROVED
-        )
-    fresh_cohort = Cohort.objects.get(pk=setup.cohort.pk)
-    fresh = {
-        "cohort_id": fresh_cohort.pk,
-        "cohort_status": fresh_cohort.status,
-        "structures": len(setup.structures),
-        "officer_session": _session(setup.officer.email)["session"],
-        "slots": [s.pk for s in sorted(published, key=lambda s: s.starts_at)],
-        "representatives": [
-            {
-                "structure_id": s.pk,
-                "email": setup.person(s).email,
-                "session": _session(setup.person(s).email)["session"],
-            }
-            for s in setup.structures
-        ],
-    }
-    fresh["small"] = {
-        "cohort_id": small.cohort.pk,
-        "structures": len(small.structures),
-        "officer_session": _session(small.officer.email)["session"],
-        "structure_id": small.structures[0].pk,
-        "representative_session": _session(small.person(small.structures[0]).email)["session"],
-    }
-    timeline = {
-        "demo": _timeline_ids(
-            call=cohort.call, cohort=cohort, officer=User.objects.get(email=DEMO_OFFICER),
-            structure_id=access.structure_id, representative=access.user,
-        ),
-        "fresh": _timeline_ids(
-            call=setup.call, cohort=setup.cohort, officer=setup.officer,
-            structure_id=setup.structures[0].pk, representative=setup.person(setup.structures[0]),
-        ),
-        "small": _timeline_ids(
-            call=small.call, cohort=small.cohort, officer=small.officer,
-            structure_id=small.structures[0].pk, representative=small.person(small.structures[0]),
-        ),
-    }  # fmt: skip
-    return {"demo": demo, "fresh": fresh, "timeline": timeline}
-
-
-def _count_anonymous(paths: list[str]) -> dict:
-    """``_count_queries`` without a session (the calendar feed is opened by its secret)."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client()
-    counts = {}
-    for path in paths:
-        client.get(path, secure=True)
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(path, secure=True)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {path} answered {response.status_code}")
-        counts[path] = len(captured.captured_queries)
-    return counts
-
-
-def _timeline_ids(*, call, cohort, officer, structure_id, representative) -> dict:
-    """What the timelines and the feed need: ids, sessions and a feed secret for ``officer``
-    (made by the notifications service, as « Nouvelle adresse » does)."""
-    from bench.selection import _session
-    from coopess.diagnostic.permissions import officer_cohorts
-    from coopess.notifications.services import feed_token_regenerate
-
-    return {
-        "call_id": call.pk,
-        "call_cohorts": call.cohorts.count(),
-        "cohort_id": cohort.pk,
-        "structure_id": structure_id,
-        "officer": officer.email,
-        "officer_cohorts": len(list(officer_cohorts(officer))),
-        "officer_session": _session(officer.email)["session"],
-        "representative": representative.email,
-        "representative_session": _session(representative.email)["session"],
-        "feed_token": feed_token_regenerate(user=officer),
-    }
-
-
-def _render(version_id: int, n: int) -> dict:
-    """Synthesis PDF: first render in this fresh process, then ``n`` more; DOCX ``n`` times."""
-    from coopess.diagnostic.models import SynthesisVersion
-    from coopess.diagnostic.synthesis_render import synthesis_docx, synthesis_pdf
-
-    def load():
-        return SynthesisVersion.objects.select_related("cohort", "cohort__call").get(pk=version_id)
-
-    start = time.perf_counter()
-    pdf = synthesis_pdf(load())
-    cold = (time.perf_counter() - start) * 1000
-    warm = []
-    for _ in range(n):
-        start = time.perf_counter()
-        pdf = synthesis_pdf(load())
-        warm.append((time.perf_counter() - start) * 1000)
-    docx_ms = []
-    for _ in range(n):
-        start = time.perf_counter()
-        docx = synthesis_docx(load())
-        docx_ms.append((time.perf_counter() - start) * 1000)
-    if not pdf.startswith(b"%PDF") or not docx.startswith(b"PK"):
-        raise SystemExit("the synthesis files are not a PDF and a DOCX")
-    return {
-        "pdf_cold_ms": cold,
-        "pdf_warm_ms": warm,
-        "pdf_bytes": len(pdf),
-        "docx_ms": docx_ms,
-        "docx_bytes": len(docx),
-    }
-
-
-def _race_check(cohort_id: int) -> dict:
-    """What the database holds after the race."""
-    from django.db.models import Count
-
-    from coopess.diagnostic.models import Interview, MeetingStatus
-
-    interviews = Interview.objects.filter(cohort_id=cohort_id)
-    live = interviews.filter(status=MeetingStatus.PLANNED, structure__isnull=False)
-    per_structure = live.values("structure_id").annotate(n=Count("id"))
-    return {
-        "booked_then_cancelled": interviews.filter(
-            status=MeetingStatus.CANCELLED, structure__isnull=False
-        ).count(),
-        "live_booked": live.count(),
-        "max_live_per_structure": max((row["n"] for row in per_structure), default=0),
-        "open_slots": interviews.filter(
-            status=MeetingStatus.PLANNED, structure__isnull=True
-        ).count(),
-    }
-
-
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "django":
+        from bench import diagnostic_django
+
         with contextlib.suppress(BrokenPipeError):
-            _django_main(sys.argv[2:])
+            diagnostic_django.main(sys.argv[2:])
     else:
         sys.exit(main())

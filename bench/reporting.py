@@ -86,7 +86,7 @@ def generate(env: dict[str, str], size: int) -> float:
 
 
 def download(server, session_key: str, path: str) -> tuple[float, int]:
-    from bench.selection import session_headers
+    from bench.selection_client import session_headers
 
     client = harness.Client(server.host, server.port, headers=session_headers(session_key))
     client.connection.timeout = 300
@@ -102,7 +102,7 @@ def download(server, session_key: str, path: str) -> tuple[float, int]:
 
 
 def bench_size(env, workdir, size: int, args) -> dict:
-    from bench.selection import measure_pages
+    from bench.selection_client import measure_pages
 
     step(f"generating {size:,} applications")
     generated = generate(env, size)
@@ -321,7 +321,7 @@ def _django_main(argv: list[str]) -> None:
     import django as django_module
 
     django_module.setup()
-    from bench.selection import _count_queries, _session
+    from bench.selection_django import _count_queries, _session
 
     parser = argparse.ArgumentParser(prog="reporting.py django")
     sub = parser.add_subparsers(dest="action", required=True)

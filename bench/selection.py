@@ -19,7 +19,9 @@ target at the largest size gets its slowest SQL query ``EXPLAIN ANALYZE``d (``EX
 the results file. See docs/performance.md.
 
 The Django side runs in subprocesses with the same settings: ``python bench/selection.py
-django <action>``.
+django <action>`` (``bench/selection_django.py``). This module owns the command line, one
+database's run and the report; ``bench/selection_client.py`` the signed-in requests, the
+exports and the workers' memory.
 """
 
 from __future__ import annotations
@@ -27,13 +29,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import http.client
-import json
 import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -42,6 +41,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import harness  # noqa: E402
+from bench.selection_client import (  # noqa: E402
+    EXPORT_TIMEOUT,
+    check_pages,
+    measure_export,
+    measure_pages,
+    table_path,
+)
 
 THIS = Path(__file__).resolve()
 GENERATE = THIS.parent / "generate.py"
@@ -54,7 +60,6 @@ EXPORT_ROWS = 10_000
 TARGET_TABLE_P95_MS = 150.0
 TARGET_XLSX_SECONDS = 10.0
 TARGET_XLSX_MB = 300.0
-EXPORT_TIMEOUT = 600  # seconds: client socket and gunicorn worker timeout for the exports
 PRODUCTION_WORKER_TIMEOUT = 30  # gunicorn's default, as docs/configuration.md deploys it
 CSV_FLAT_MB = 25.0  # the largest CSV may cost this much more memory than the 10,000 one
 
@@ -72,10 +77,6 @@ def step(message: str) -> None:
     print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
 
 
-def table_path(slug: str, query: str = "") -> str:
-    return f"/instruction/appels/{slug}/" + (f"?{query}" if query else "")
-
-
 def page_paths(slug: str) -> list[tuple[str, str]]:
     return [(label, FLOOR if q is None else table_path(slug, q)) for label, q in PAGES]
 
@@ -86,233 +87,6 @@ def with_pg_options(url: str, options: list[str]) -> str:
         return url
     value = " ".join(f"-c {option}" for option in options)
     return f"{url}{'&' if '?' in url else '?'}{urlencode({'options': value}, quote_via=quote)}"
-
-
-# --- gunicorn workers' memory ------------------------------------------------------------------
-
-
-def _proc_status(pid: int) -> dict[str, int]:
-    """VmRSS, VmHWM (kB) of a process, {} if it is gone."""
-    values = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                values[key] = int(rest.split()[0])
-    except (OSError, ValueError, IndexError):
-        return {}
-    return values
-
-
-def _cpu_ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def gunicorn_workers(server: harness.Server) -> list[int]:
-    """PIDs of the workers of the gunicorn bound to ``server``'s port (found in /proc): the
-    processes with that command line whose parent has it too."""
-    bind = f"{server.host}:{server.port}".encode()
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if bind in argv and any(b"gunicorn" in a for a in argv[:2]):
-            found.add(int(entry.name))
-    workers = sorted(pid for pid in found if _ppid(pid) in found)
-    if not workers:
-        raise harness.BenchError(f"no gunicorn worker bound to {bind.decode()} in /proc")
-    return workers
-
-
-def _ppid(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("PPid:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return -1
-
-
-class MemoryWatch:
-    """Polls the workers' RSS every 10 ms in a thread; tells which worker served (CPU time)."""
-
-    def __init__(self, pids: list[int]):
-        self.pids = pids
-        self.before = {pid: _proc_status(pid) for pid in pids}
-        self.ticks_before = {pid: _cpu_ticks(pid) for pid in pids}
-        self.peak_rss = {pid: self.before[pid].get("VmRSS", 0) for pid in pids}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def _poll(self) -> None:
-        while not self._stop.is_set():
-            for pid in self.pids:
-                rss = _proc_status(pid).get("VmRSS", 0)
-                self.peak_rss[pid] = max(self.peak_rss[pid], rss)
-            time.sleep(0.01)
-
-    def __enter__(self) -> MemoryWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.after = {pid: _proc_status(pid) for pid in self.pids}
-        ticks = {pid: _cpu_ticks(pid) - self.ticks_before[pid] for pid in self.pids}
-        self.worker = max(self.pids, key=lambda pid: ticks[pid])
-
-    def report(self) -> dict:
-        pid = self.worker
-        mb = 1 / 1024
-        return {
-            "pid": pid,
-            "rss_before_mb": self.before[pid].get("VmRSS", 0) * mb,
-            "hwm_before_mb": self.before[pid].get("VmHWM", 0) * mb,
-            "hwm_after_mb": self.after[pid].get("VmHWM", 0) * mb,
-            "rss_after_mb": self.after[pid].get("VmRSS", 0) * mb,
-            "peak_rss_polled_mb": self.peak_rss[pid] * mb,
-            "worker_alive": bool(self.after[pid]),
-        }
-
-
-# --- Client side ------------------------------------------------------------------------------
-
-
-def session_headers(session_key: str) -> dict[str, str]:
-    return {**harness.REQUEST_HEADERS, "Cookie": f"{harness.SESSION_COOKIE}={session_key}"}
-
-
-def measure_pages(
-    server, session_key: str, paths: list[str], n: int, warmup: int, timeout: float
-) -> dict[str, list[float]]:
-    """Like ``harness.measure_interleaved``, with the officer's session cookie."""
-    client = harness.Client(server.host, server.port, headers=session_headers(session_key))
-    client.connection.timeout = timeout
-    samples: dict[str, list[float]] = {path: [] for path in paths}
-    try:
-        for i in range(warmup + n):
-            for path in paths:
-                ms = client.timed_get(path)
-                if i >= warmup:
-                    samples[path].append(ms)
-        return samples
-    finally:
-        client.close()
-
-
-def check_pages(server, session_key: str, slug: str, expected: int) -> None:
-    """The officer sees the table itself (no redirect to the second factor), with every row."""
-    client = harness.Client(server.host, server.port, headers=session_headers(session_key))
-    client.connection.timeout = 120
-    try:
-        status, body = client.get(table_path(slug))
-    finally:
-        client.close()
-    text = body.decode("utf-8", errors="replace")
-    if status != 200 or f"{expected} candidature" not in text:
-        raise harness.BenchError(
-            f"table of {slug} answered {status}, without « {expected} candidatures »: "
-            f"{text[:300]!r}\n{harness.tail(server.log)}"
-        )
-
-
-def download(server, session_key: str, path: str) -> dict:
-    """GET ``path`` reading the body in 64 kB pieces: time to the response's first byte
-    (status line and headers: a streamed response sends them with its first piece), total
-    time, size, lines, the body's first bytes."""
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=EXPORT_TIMEOUT)
-    try:
-        start = time.perf_counter()
-        connection.request("GET", path, headers=session_headers(session_key))
-        response = connection.getresponse()
-        first_byte = time.perf_counter() - start
-        size = lines = 0
-        head = b""
-        truncated = False
-        while True:
-            try:
-                piece = response.read(65536)
-            except http.client.IncompleteRead as error:  # the worker died mid-stream
-                piece, truncated = error.partial, True
-            if not piece:
-                break
-            if len(head) < 8:
-                head += piece[:8]
-            size += len(piece)
-            lines += piece.count(b"\n")
-            if truncated:
-                break
-        total = time.perf_counter() - start
-        return {
-            "status": response.status,
-            "type": response.getheader("Content-Type", ""),
-            "ttfb_s": first_byte,
-            "total_s": total,
-            "bytes": size,
-            "lines": lines,
-            "head": head,
-            "truncated": truncated,
-        }
-    finally:
-        connection.close()
-
-
-def warm_workers(server, session_key: str, slug: str, pids: list[int]) -> None:
-    """Table pages from as many concurrent clients as there are workers, until every worker
-    has served some: the memory "before" is that of a worker in use, not of a fresh one."""
-    ticks = {pid: _cpu_ticks(pid) for pid in pids}
-    errors: list[BaseException] = []
-
-    def browse() -> None:
-        client = harness.Client(server.host, server.port, headers=session_headers(session_key))
-        client.connection.timeout = 120
-        try:
-            for _ in range(8):
-                client.timed_get(table_path(slug))
-        except BaseException as error:  # reported by the caller
-            errors.append(error)
-        finally:
-            client.close()
-
-    for _ in range(3):
-        threads = [threading.Thread(target=browse) for _ in pids]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
-        if errors:
-            raise harness.BenchError(f"warm-up failed: {errors[0]!r}")
-        if all(_cpu_ticks(pid) - ticks[pid] >= 10 for pid in pids):
-            break
-    time.sleep(0.5)
-
-
-def measure_export(env, workdir, session_key, slug, fmt, workers) -> dict:
-    """One export on a fresh gunicorn, watching the serving worker's memory."""
-    # A long worker timeout: measure the export's whole duration, then compare to the
-    # 30 s that gunicorn applies by default.
-    extra = ("--timeout", str(EXPORT_TIMEOUT))
-    with harness.start_gunicorn(env, workdir, workers=workers, extra_args=extra) as server:
-        pids = gunicorn_workers(server)
-        warm_workers(server, session_key, slug, pids)
-        with MemoryWatch(pids) as watch:
-            result = download(server, session_key, f"/instruction/appels/{slug}/export.{fmt}")
-        result.update(watch.report())
-        if result["status"] != 200:
-            raise harness.BenchError(
-                f"export.{fmt} answered {result['status']}\n{harness.tail(server.log)}"
-            )
-    return result
 
 
 # --- The benchmark ----------------------------------------------------------------------------
@@ -629,110 +403,11 @@ def main(argv=None) -> int:
     return 0
 
 
-# --- Django side (subprocess, DJANGO_SETTINGS_MODULE=config.settings) ---------------------------
-
-
-def _django_main(argv: list[str]) -> None:
-    import django
-
-    django.setup()
-    parser = argparse.ArgumentParser(prog="selection.py django")
-    sub = parser.add_subparsers(dest="action", required=True)
-    session = sub.add_parser("session")
-    session.add_argument("--email", default=None)
-    count = sub.add_parser("count-queries")
-    count.add_argument("session")
-    count.add_argument("paths", nargs="+")
-    explain = sub.add_parser("explain")
-    explain.add_argument("session")
-    explain.add_argument("paths", nargs="+")
-    sql = sub.add_parser("sql")
-    sql.add_argument("statement")
-    args = parser.parse_args(argv)
-    result = {
-        "session": lambda: _session(args.email),
-        "count-queries": lambda: _count_queries(args.session, args.paths),
-        "explain": lambda: _explain(args.session, args.paths),
-        "sql": lambda: _sql(args.statement),
-    }[args.action]()
-    print(json.dumps(result))
-
-
-def _session(email: str | None) -> dict:
-    """A signed-in officer's session, second factor passed, as allauth records it."""
-    from bench.generate import OFFICER_EMAIL
-    from bench.harness_django import officer_session_key
-    from coopess.accounts.models import User
-
-    user = User.objects.get(email=email or OFFICER_EMAIL)
-    return {"session": officer_session_key(user), "officer_id": user.pk}
-
-
-def _client(session_key: str):
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session_key
-    return client
-
-
-def _count_queries(session_key: str, paths: list[str]) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client = _client(session_key)
-    counts = {}
-    for path in paths:
-        client.get(path, secure=True)  # first request: caches, connection set-up
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(path, secure=True)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {path} answered {response.status_code}")
-        counts[path] = len(captured.captured_queries)
-    return counts
-
-
-def _explain(session_key: str, paths: list[str]) -> dict:
-    """For each page: its slowest query (from ``connection.queries``), EXPLAIN ANALYZEd."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    client = _client(session_key)
-    plans = {}
-    for path in paths:
-        client.get(path, secure=True)
-        reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            client.get(path, secure=True)
-        slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
-        sql = slowest["sql"]  # parameters already inlined by the backend
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            else:
-                cursor.execute("EXPLAIN QUERY PLAN " + sql)
-            plan = "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
-        plans[path] = {
-            "ms": float(slowest["time"]) * 1000,
-            "queries": len(captured.captured_queries),
-            "sql": sql,
-            "plan": plan,
-        }
-    return plans
-
-
-def _sql(statement: str) -> dict:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-    return {"ok": True}
-
-
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "django":
+        from bench import selection_django
+
         with contextlib.suppress(BrokenPipeError):
-            _django_main(sys.argv[2:])
+            selection_django.main(sys.argv[2:])
     else:
         sys.exit(main())
