@@ -299,7 +299,9 @@ def consulted_detach(*, consulted: ConsultedProvider, by: User) -> ConsultedProv
     logged in the consultation's history."""
     with transaction.atomic():
         consulted = (
-            ConsultedProvider.objects.select_for_update()
+            # lock the row only: PostgreSQL refuses FOR UPDATE on the nullable side of the
+            # outer join to the account
+            ConsultedProvider.objects.select_for_update(of=("self",))
             .select_related("provider", "user", "consultation")
             .get(pk=consulted.pk)
         )
