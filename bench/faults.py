@@ -412,6 +412,15 @@ def _email_state(prefix: str, wait: float) -> dict:
     subjects = Counter(
         DemoEmail.objects.filter(subject__startswith=prefix).values_list("subject", flat=True)
     )
+    # Only this batch's tasks: (a)'s submissions sent their receipts through the outbox too.
+    ids = {str(pk) for pk in outbox.values_list("pk", flat=True)}
+    batch = [
+        (status, worker_ids)
+        for status, args_kwargs, worker_ids in tasks.values_list(
+            "status", "args_kwargs", "worker_ids"
+        )
+        if str((args_kwargs.get("args") or [None])[0]) in ids
+    ]
     return {
         "queued": outbox.count(),
         "delivered": sum(subjects.values()),
@@ -421,8 +430,8 @@ def _email_state(prefix: str, wait: float) -> dict:
         "attempts": {
             str(a): n for a, n in sorted(Counter(outbox.values_list("attempts", flat=True)).items())
         },
-        "tasks": dict(tasks.values_list("status").annotate(n=Count("pk"))),
-        "reruns": sum(1 for ids in tasks.values_list("worker_ids", flat=True) if len(ids) > 1),
+        "tasks": dict(Counter(status for status, _ in batch)),
+        "reruns": sum(1 for _, worker_ids in batch if len(worker_ids) > 1),
     }
 
 
