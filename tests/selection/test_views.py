@@ -399,10 +399,13 @@ def test_the_representative_sees_messages_and_the_letter_never_the_committee(
         "Bastien",
         "16.00",
         "16,00",
+        "Note /20",
+        "note moyenne",
     ):
         assert secret not in text, secret
-    # no mark out of 20 (« 16/20 », « 16,00 /20 »); an id in a link (« structures/206/ ») is not one
-    assert not re.search(r"\d\s?/\s?20(?![\d/])", text)
+    # no mark out of 20 as the committee writes them (« 16,00/20 »); neither an id in a link
+    # (« structures/206/ ») nor the volunteers' count (« 4 / 3,50 / 20 ») is one
+    assert not re.search(r"\d/20(?![\d/])", text)
     letter = client.get(letter_url)
     assert letter.status_code == 200
     assert b"".join(letter.streaming_content).startswith(b"%PDF")
