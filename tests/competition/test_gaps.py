@@ -387,3 +387,19 @@ def test_draft_page_queries_do_not_grow_with_the_directory(officer_client, setup
             assert officer_client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_invitation_links_use_the_site_address_not_the_request_host(
+    officer_client, setup, settings
+):
+    """Sent and re-sent invitations link to ``COOPESS_BASE_URL``, as the receipts do, whatever
+    host the officer's request named."""
+    settings.COOPESS_BASE_URL = "https://coopess.example.org"
+    consultation = send(setup, make_consultation(setup))
+    consulted = consultation.consulted.select_related("provider").first()
+    link = "https://coopess.example.org" + reverse("competition:invitation", args=[consulted.token])
+    assert link in str(_invitations(consulted).get().payload)
+    url = reverse("competition:reinvite", args=[setup.cohort.pk, consulted.pk])
+    assert officer_client.post(url, HTTP_HOST="testserver").status_code == 302
+    resent = _invitations(consulted).order_by("-pk").first()
+    assert link in str(resent.payload) and "testserver" not in str(resent.payload)

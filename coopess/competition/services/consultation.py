@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
@@ -202,7 +203,7 @@ def _invitation_email(consultation: Consultation, item: ConsultedProvider, link:
 
 
 def consultation_send(
-    *, consultation: Consultation, by: User, fewer_reason: str = "", base_url: str = ""
+    *, consultation: Consultation, by: User, fewer_reason: str = ""
 ) -> Consultation:
     """Send the terms of reference to each consulted provider with its secret link."""
     with transaction.atomic():
@@ -239,7 +240,7 @@ def consultation_send(
         version.sent_at = timezone.now()
         version.save(update_fields=["sent_at"])
         for item in consulted:
-            link = base_url + reverse("competition:invitation", args=[item.token])
+            link = settings.COOPESS_BASE_URL + reverse("competition:invitation", args=[item.token])
             queue_email_message(
                 _invitation_email(consultation, item, link),
                 key=f"competition-invite:{item.pk}",
@@ -250,9 +251,7 @@ def consultation_send(
     return consultation
 
 
-def consulted_reinvite(
-    *, consulted: ConsultedProvider, by: User, base_url: str = ""
-) -> ConsultedProvider:
+def consulted_reinvite(*, consulted: ConsultedProvider, by: User) -> ConsultedProvider:
     """Send a consulted provider's invitation again, to the directory's current address, while
     it is not accepted and proposals are still received: one email per call (its outbox key is
     the log row written for it), logged in the consultation's history."""
@@ -283,7 +282,7 @@ def consulted_reinvite(
             # no address in the log: it would outlive the contact's erasure
             comment=f"Invitation renvoyée à {consulted.provider.name} (contact de l'annuaire)",
         )
-        link = base_url + reverse("competition:invitation", args=[consulted.token])
+        link = settings.COOPESS_BASE_URL + reverse("competition:invitation", args=[consulted.token])
         queue_email_message(
             _invitation_email(consultation, consulted, link),
             key=f"competition-reinvite:{log.pk}",

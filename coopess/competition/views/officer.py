@@ -296,7 +296,6 @@ def reinvite(request: HttpRequest, cohort_id: int, consulted_id: int) -> HttpRes
         services.consulted_reinvite(
             consulted=consulted,
             by=request.user,
-            base_url=request.build_absolute_uri("/").rstrip("/"),
         )
         return (
             f"L'invitation de « {consulted.provider.name} » est renvoyée à "
@@ -333,7 +332,6 @@ def send(request: HttpRequest, cohort_id: int) -> HttpResponse:
             consultation=item,
             by=request.user,
             fewer_reason=request.POST.get("fewer_reason", ""),
-            base_url=request.build_absolute_uri("/").rstrip("/"),
         )
         return "Le cahier des charges est parti aux prestataires consultés."
 
