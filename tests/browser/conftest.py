@@ -76,6 +76,9 @@ def axe_check():
     axe = Axe()
 
     def check(page):
+        # A scan started while a click's navigation replaces the document reads a null
+        # document; callers wait for the new page's heading, and this waits for its load.
+        page.wait_for_load_state("load")
         results = axe.run(page)
         blocking = [
             f"{v['id']} ({v['impact']}): {v['help']} — "

@@ -42,6 +42,7 @@ def test_officer_and_structures_validate_the_synthesis(chromium, live_server, ax
     officer.goto(f"{live_server.url}/diagnostic/cohortes/{setup.cohort.pk}/")
     axe_check(officer)
     officer.get_by_role("link", name="Préparer la synthèse").click()
+    expect(officer.get_by_role("heading", level=1)).to_have_text("Synthèse du diagnostic partagé")
     axe_check(officer)
     officer.get_by_role("button", name="Préparer la version 1").click()
     expect(officer.get_by_role("heading", name="Version 1 — brouillon")).to_be_visible()
@@ -49,6 +50,9 @@ def test_officer_and_structures_validate_the_synthesis(chromium, live_server, ax
     officer.get_by_role(
         "link", name="Modifier la section « Ce que l'accompagnement collectif travaillera »"
     ).click()
+    expect(officer.get_by_role("heading", level=1)).to_contain_text(
+        "Ce que l'accompagnement collectif travaillera"
+    )
     axe_check(officer)
     officer.get_by_label("Texte").fill("Trois demi-journées sur la **« coopération »**.")
     officer.get_by_role("button", name="Aperçu sans enregistrer").click()

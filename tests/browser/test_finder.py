@@ -29,6 +29,9 @@ def test_opt_in_search_contact_accept_joint_application(live_server, chromium, a
     expect(page.get_by_role("heading", level=1)).to_have_text("Recherche de partenaires")
     axe_check(page)
     page.get_by_role("link", name=re.compile("Accepter d'être trouvé")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Être trouvé par d'autres structures"
+    )
     axe_check(page)
     page.get_by_label("Les autres structures et la chargée").check()
     page.get_by_label("Nos besoins et nos ressources à partager").check()
@@ -44,6 +47,7 @@ def test_opt_in_search_contact_accept_joint_application(live_server, chromium, a
     expect(page.get_by_text("dont vous manquez")).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name=re.compile("Demander une mise en relation")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Paie Solidaire")
     axe_check(page)
     page.get_by_label("Votre message").fill("Bonjour, parlons de votre service de paie.")
     page.get_by_role("button", name="Envoyer la demande").click()
@@ -62,6 +66,7 @@ def test_opt_in_search_contact_accept_joint_application(live_server, chromium, a
     page.reload()
     expect(page.get_by_text(answerer.email)).to_be_visible()
     page.get_by_role("link", name="Candidater ensemble à un appel ouvert").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Candidater ensemble")
     axe_check(page)
     page.get_by_label(call.title).check()
     page.get_by_role("button", name="Commencer la candidature commune").click()
