@@ -1,5 +1,6 @@
-"""Demo applications: the 2023 call's fictitious history up to the applications received, and a
-draft on the open copy. Every structure and person here is invented."""
+"""Demo applications: the 2023 call's fictitious history up to the applications received, the
+two applications its 2025 edition received, and a draft on the open copy. Every structure and
+person here is invented."""
 
 from __future__ import annotations
 
@@ -225,6 +226,39 @@ APPLICATIONS_2023 = [
 ]
 
 
+#: the 2025 edition: two applications of two structures each, both retained (same tuple shape)
+APPLICATIONS_2025 = [
+    (
+        "Partager un local et une comptabilité entre deux tiers-lieux",
+        "unaffiliated",
+        "identification",
+        ["admin", "premises"],
+        ["costs", "resources"],
+        ["pooling"],
+        dt.date(2025, 6, 10),
+        False,
+        [
+            ("Tiers-lieu des Coteaux (fictif)", "49", "association", 3, "2.5", "Nora", "Bellec"),
+            ("La Fabrique partagée (fictive)", "49", "cooperative", 4, "3.2", "Bastien", "Hervé"),
+        ],
+    ),
+    (
+        "Un service commun de mobilité solidaire",
+        "unaffiliated",
+        "organisation",
+        ["services", "hr"],
+        ["efficiency", "positioning"],
+        ["employers_group", "pooling"],
+        dt.date(2025, 6, 24),
+        False,
+        [
+            ("Mobilité solidaire du Pays de Retz (fictive)", "44", "association", 5, "4.1", "Élodie", "Marchand"),
+            ("Garage solidaire du Marais (fictif)", "85", "association", 6, "5.0", "Thomas", "Perrin"),
+        ],
+    ),
+]  # fmt: skip
+
+
 def _slug(text: str) -> str:
     from django.utils.text import slugify
 
@@ -285,18 +319,21 @@ def _pdf(title: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{_slug(title)}.pdf", content, content_type="application/pdf")
 
 
-def demo_applications(call_2023: Call, open_call: Call) -> None:
-    """Create the demo applications once: the 2023 ones (nothing happens if the 2023 call
-    already has some) and a draft on the open copy (unless it has applications already)."""
+def demo_applications(call_2023: Call, open_call: Call, edition_2025: Call | None = None) -> None:
+    """Create the demo applications once: the 2023 ones and the 2025 edition's (nothing happens
+    to a call that already has some) and a draft on the open copy (unless it has applications
+    already)."""
     if not Application.objects.filter(call=call_2023).exists():
-        _applications_2023(call_2023)
+        _submitted(call_2023, APPLICATIONS_2023, seed=100)
+    if edition_2025 is not None and not Application.objects.filter(call=edition_2025).exists():
+        _submitted(edition_2025, APPLICATIONS_2025, seed=200)
     if not Application.objects.filter(call=open_call).exists():
         _open_call_draft(open_call)
 
 
-def _applications_2023(call_2023: Call) -> None:
+def _submitted(call: Call, rows: list, *, seed: int) -> None:
+    """The applications ``rows`` submitted (or withdrawn) on their fixed days."""
     statutes = None
-    seed = 100
     for (
         title,
         kind,
@@ -307,14 +344,14 @@ def _applications_2023(call_2023: Call) -> None:
         day,
         withdrawn,
         structures,
-    ) in APPLICATIONS_2023:
+    ) in rows:
         moment = dt.datetime.combine(day, dt.time(10, 30), tzinfo=PARIS)
         lead_first, lead_last = structures[0][5], structures[0][6]
         lead_user = _user(lead_first, lead_last)
         application = services.application_create(
-            call=call_2023, by=lead_user, now=moment - dt.timedelta(days=9)
+            call=call, by=lead_user, now=moment - dt.timedelta(days=9)
         )
-        _fill(application, call_2023, title, kind, stage_code, domains, goals, forms)
+        _fill(application, call, title, kind, stage_code, domains, goals, forms)
         all_structures = []
         for index, (name, departement, legal_form, employees, fte, first, last) in enumerate(
             structures
@@ -333,7 +370,7 @@ def _applications_2023(call_2023: Call) -> None:
             all_structures.append(structure)
         statutes = statutes or _pdf("Statuts (document fictif de démonstration)")
         for structure in all_structures:
-            for document in call_2023.documents.filter(required=True):
+            for document in call.documents.filter(required=True):
                 statutes.seek(0)
                 services.attachment_add(
                     application=application,
@@ -352,7 +389,7 @@ def _applications_2023(call_2023: Call) -> None:
             application.transitions.filter(to_status="withdrawn").update(
                 at=moment + dt.timedelta(days=3)
             )
-        # the history happened in 2023: date the partners' steps accordingly
+        # the history happened on the row's day: date the partners' steps accordingly
         application.structures.filter(is_lead=False).update(
             invited_at=moment - dt.timedelta(days=8), confirmed_at=moment - dt.timedelta(days=2)
         )
@@ -410,4 +447,4 @@ def _fill(application, call, title, kind, stage_code, domains, goals, forms) -> 
 
 
 def load(demo: DemoContext) -> None:
-    demo_applications(demo.seed_call, demo.open_copy)
+    demo_applications(demo.seed_call, demo.open_copy, demo.edition_2025)

@@ -1,5 +1,6 @@
-"""Demo calls: the seed call as published in 2023 (closed) and a copy of it whose calendar is
-shifted to open today (a step of ``coopess.common.demo.demo_load``); idempotent."""
+"""Demo calls: the seed call as published in 2023 (closed), its 2025 edition (closed, the same
+text two years later) and a copy of it whose calendar is shifted to open today (a step of
+``coopess.common.demo.demo_load``); idempotent."""
 
 from __future__ import annotations
 
@@ -9,18 +10,31 @@ import datetime as dt
 from coopess.calls.calendar import PARIS, month_end
 from coopess.calls.models import Call
 from coopess.calls.services import call_create_from_data, load_call_data
-from coopess.common.demo import OPEN_COPY_MIN_LEFT, OPEN_COPY_SLUG, SEED_SLUG, DemoContext
+from coopess.common.demo import (
+    EDITION_2025_SLUG,
+    OPEN_COPY_MIN_LEFT,
+    OPEN_COPY_SLUG,
+    SEED_SLUG,
+    DemoContext,
+)
 from coopess.common.demo_calendar import add_months, at_paris, month_index, working_days
+
+#: the 2025 edition opens two years to the day after the seed call (fixed: its history is past)
+EDITION_2025_OPENS = dt.date(2025, 5, 12)
 
 
 def load(demo: DemoContext) -> None:
-    """Both calls (``demo.seed_call``, ``demo.open_copy``), read by the demo funder; the copy is
-    open ``demo.today`` and stays open at least six weeks more (otherwise its calendar moves)."""
+    """The three calls (``demo.seed_call``, ``demo.edition_2025``, ``demo.open_copy``), read by
+    the demo funder; the copy is open ``demo.today`` and stays open at least six weeks more
+    (otherwise its calendar moves)."""
     dla = demo.organisations["dla"]
     data = load_call_data()
     seed_call = Call.objects.filter(slug=SEED_SLUG).first()
     if seed_call is None:
         seed_call = call_create_from_data(operator=dla, data=data)
+    edition_2025 = Call.objects.filter(slug=EDITION_2025_SLUG).first()
+    if edition_2025 is None:
+        edition_2025 = call_create_from_data(operator=dla, data=edition_2025_data(data))
     open_copy = Call.objects.filter(slug=OPEN_COPY_SLUG).first()
     shifted = shifted_call_data(data, today=demo.today)
     if open_copy is None:
@@ -30,10 +44,19 @@ def load(demo: DemoContext) -> None:
         or open_copy.closes_at - demo.moment < OPEN_COPY_MIN_LEFT
     ):
         _move_calendar(open_copy, shifted)
-    for call in (seed_call, open_copy):
-        # the demo funder reads both calls' indicators (and no other DLA's)
+    for call in (seed_call, edition_2025, open_copy):
+        # the demo funder reads the three calls' indicators (and no other DLA's)
         call.funders.add(demo.organisations["funder"])
-    demo.seed_call, demo.open_copy = seed_call, open_copy
+    demo.seed_call, demo.edition_2025, demo.open_copy = seed_call, edition_2025, open_copy
+
+
+def edition_2025_data(data: dict) -> dict:
+    """The seed call two years later, on fixed dates (closing on Monday 30 June 2025, selection in
+    July 2025, support from September to December 2025)."""
+    edition = shifted_call_data(data, today=EDITION_2025_OPENS)
+    edition["slug"] = EDITION_2025_SLUG
+    edition["edition"] = "2025"
+    return edition
 
 
 def shifted_call_data(data: dict, *, today: dt.date) -> dict:

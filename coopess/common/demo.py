@@ -2,9 +2,11 @@
 
 Each app owns its demo in ``coopess/<app>/demo.py`` with a ``load(demo: DemoContext)`` function
 (idempotent); ``demo_load`` imports them by name, in ``DEMO_STEPS`` order, and hands each the
-same ``DemoContext`` (the day, the organisations, the two calls), so that this module imports no
+same ``DemoContext`` (the day, the organisations, the calls), so that this module imports no
 app above ``common``. The demo is fictitious people at example.org, the seed call as published
-in 2023 (closed) and a copy of it whose calendar is shifted to open today.
+in 2023 (closed, its whole history), its 2025 edition (closed, its history up to the validated
+synthesis: the cohort a newcomer runs the competition on) and a copy of it whose calendar is
+shifted to open today.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ DEMO_STAFF_PASSWORD = "demo-coopess-2026"
 OPEN_COPY_MIN_LEFT = dt.timedelta(weeks=6)
 SEED_SLUG = "cooperation-strategique-2023"
 OPEN_COPY_SLUG = "cooperation-strategique-demo"
+#: the 2025 edition: fixed dates two years after the seed's, stopped at the validated synthesis
+EDITION_2025_SLUG = "cooperation-strategique-2025"
 
 #: each app's demo module, in the order of the process (a new app adds its step here)
 DEMO_STEPS = (
@@ -55,6 +59,7 @@ class DemoContext:
     accounts: list = field(default_factory=list)
     seed_call: Any = None
     open_copy: Any = None
+    edition_2025: Any = None
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
 
@@ -225,6 +226,16 @@ class ConsultedProvider(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} — {self.consultation}"
 
+    @property
+    def invitation_stamp(self) -> str:
+        """When the invitation was last sent, exact to the microsecond: the re-send form carries
+        it, so that a second click on the same page sends nothing more."""
+        if self.invited_at is None:
+            return ""
+        return str((self.invited_at - _EPOCH) // dt.timedelta(microseconds=1))
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 #: the fields of the terms of reference the officer edits (TermsForm, consultation_update)
 TERMS_EDITABLE = [

@@ -49,12 +49,12 @@ def _paris(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2023, month, day, hour, minute, tzinfo=PARIS)
 
 
-def _account(structure) -> User | None:
+def structure_account(structure) -> User | None:
     access = structure.accesses.select_related("user").order_by("pk").first()
     return access.user if access else None
 
 
-def _date(version: SynthesisVersion, *, created, circulated=None) -> None:
+def date_version(version: SynthesisVersion, *, created, circulated=None) -> None:
     SynthesisVersion.objects.filter(pk=version.pk).update(
         created_at=created, circulated_at=circulated
     )
@@ -88,13 +88,13 @@ def demo_synthesis(call_2023: Call) -> None:
         section=context, by=officer, title=context.title, body=f"{INTRODUCTION}\n\n{context.body}"
     )
     services.synthesis_circulate(version=first, by=officer)
-    _date(first, created=_paris(10, 16, 10), circulated=_paris(10, 20, 9))
+    date_version(first, created=_paris(10, 16, 10), circulated=_paris(10, 20, 9))
     *approving, asking = structures
     for index, structure in enumerate(approving):
         services.synthesis_review(
             version=first,
             structure=structure,
-            by=_account(structure) or officer,
+            by=structure_account(structure) or officer,
             verdict=ReviewVerdict.APPROVED,
         )
         SynthesisReview.objects.filter(version=first, structure=structure).update(
@@ -103,7 +103,7 @@ def demo_synthesis(call_2023: Call) -> None:
     services.synthesis_review(
         version=first,
         structure=asking,
-        by=_account(asking) or officer,
+        by=structure_account(asking) or officer,
         verdict=ReviewVerdict.CHANGES,
         comment="Le document nous convient, à une correction près.",
         section_comments={context.pk: CHANGE_REQUEST},
@@ -131,12 +131,12 @@ def demo_synthesis(call_2023: Call) -> None:
         section=support, by=officer, title=support.title, body=SUPPORT_V2
     )
     services.synthesis_circulate(version=second, by=officer)
-    _date(second, created=_paris(10, 27, 9), circulated=_paris(10, 30, 9))
+    date_version(second, created=_paris(10, 27, 9), circulated=_paris(10, 30, 9))
     for index, structure in enumerate(structures):
         services.synthesis_review(
             version=second,
             structure=structure,
-            by=_account(structure) or officer,
+            by=structure_account(structure) or officer,
             verdict=ReviewVerdict.APPROVED,
         )
         SynthesisReview.objects.filter(version=second, structure=structure).update(
@@ -152,10 +152,10 @@ def demo_synthesis(call_2023: Call) -> None:
     CohortTransition.objects.filter(cohort=cohort, to_status=CohortStatus.SUPPORT).update(
         at=validated
     )
-    _freeze_again(second, validated)
+    freeze_validated(second, validated)
 
 
-def _freeze_again(version: SynthesisVersion, validated: dt.datetime) -> None:
+def freeze_validated(version: SynthesisVersion, validated: dt.datetime) -> None:
     """The frozen PDF dated from the (fictitious) validation day, with its hash."""
     from coopess.diagnostic.synthesis_render import synthesis_pdf
 

@@ -91,3 +91,59 @@ def test_demo_2023_providers_have_accounts_that_see_their_consultation(client):
     assert reverse("competition:provider_home", args=[consulted[1].pk]) not in listing
     response = client.get(page)
     assert response.status_code == 200 and "Proposition déposée le" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_demo_2025_cohort_lets_a_newcomer_run_a_consultation(client):
+    """The 2025 edition stops at the validated synthesis: its cohort has no consultation and no
+    engagement, and the demo officer starts, fills and sends one on it from today's page."""
+    from django.urls import reverse
+
+    from coopess.common.demo import EDITION_2025_SLUG
+    from coopess.competition.models import Consultation, ConsultationStatus, Provider
+    from coopess.competition.services import consultation as competition
+    from coopess.diagnostic.models import SynthesisStatus
+    from coopess.selection.models import Cohort, CohortStatus, Decision
+    from coopess.support.models import Engagement
+    from tests.conftest import sign_in
+
+    demo_load()
+    demo_load()  # idempotent
+    edition = Call.objects.get(slug=EDITION_2025_SLUG)
+    assert not edition.is_open(at=timezone.now()) and edition.closes_at.year == 2025
+    cohort = Cohort.objects.get(call=edition)
+    assert cohort.status == CohortStatus.SUPPORT
+    assert sum(m.application.structure_count for m in cohort.members.all()) == 4
+    decisions = Decision.objects.filter(application__call=edition, is_current=True)
+    assert decisions.count() == 2 and all(
+        d.letter_pdf and d.outcome == "selected" for d in decisions
+    )
+    synthesis = cohort.syntheses.get()
+    assert synthesis.status == SynthesisStatus.VALIDATED and synthesis.pdf_sha256
+    assert synthesis.validated_at.date() == dt.date(2025, 10, 21)
+    assert synthesis.reviews.filter(verdict="approved").count() == 4
+    assert not Consultation.objects.filter(cohort=cohort).exists()
+    assert not Engagement.objects.filter(cohort=cohort).exists()
+
+    officer = User.objects.get(email="claire.morvan@example.org")
+    sign_in(client, officer)
+    page = reverse("competition:consultation", args=[cohort.pk])
+    assert "Mise en concurrence des prestataires" in client.get(page).content.decode()
+    deadline = timezone.localtime(timezone.now() + dt.timedelta(days=14))
+    response = client.post(
+        page, {"budget_ceiling": "4200", "deadline": deadline.strftime("%Y-%m-%dT%H:%M")}
+    )
+    assert response.status_code == 302
+    consultation = Consultation.objects.get(cohort=cohort)
+    # pre-filled from the validated synthesis and the action plan; each structure's context stays
+    assert "poste partagé de mécanicien" in consultation.context
+    assert "Comparer convention de mutualisation" in consultation.objectives
+    assert "2,5 ETP" not in consultation.context
+    for provider in Provider.objects.filter(operator=edition.operator).exclude(
+        lookup_status="closed"
+    ):
+        competition.provider_consult(consultation=consultation, provider=provider, by=officer)
+    competition.consultation_send(consultation=consultation, by=officer)
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationStatus.CONSULTING
+    assert consultation.consulted.filter(user__isnull=True).count() == 3  # invitations to accept

@@ -130,7 +130,9 @@ def test_reinvite_sends_once_per_click_to_the_current_address_and_logs_it(office
     assert "Renvoyer l'invitation" in _page(officer_client, setup)
     url = reverse("competition:reinvite", args=[setup.cohort.pk, consulted.pk])
     for _ in range(2):
-        assert officer_client.post(url).status_code == 302
+        consulted.refresh_from_db()  # the page reloaded after each click
+        assert f'value="{consulted.invitation_stamp}"' in _page(officer_client, setup)
+        assert officer_client.post(url, {"sent": consulted.invitation_stamp}).status_code == 302
     sent = OutgoingEmail.objects.filter(to="nouveau.contact@example.org")
     assert sent.count() == 2  # one per click
     assert consulted.token in str(sent.first().payload)
@@ -144,22 +146,50 @@ def test_reinvite_sends_once_per_click_to_the_current_address_and_logs_it(office
     # the new contact accepts with the directory's address
     user = provider_user(consulted)
     assert user.email == "nouveau.contact@example.org"
-    response = officer_client.post(url, follow=True)
+    response = officer_client.post(url, {"sent": consulted.invitation_stamp}, follow=True)
     assert "détachez d'abord le compte" in unescape(response.content.decode())
     assert sent.count() == 2
+
+
+def test_a_double_click_on_reinvite_sends_one_invitation(officer_client, setup):
+    """Both posts of a double click carry the stamp of the page they came from: the second finds
+    the invitation sent since and sends nothing, saying so; the reloaded page sends again."""
+    consultation = send(setup, make_consultation(setup))
+    consulted = consultation.consulted.select_related("provider").first()
+    url = reverse("competition:reinvite", args=[setup.cohort.pk, consulted.pk])
+    seen = consulted.invitation_stamp
+    assert officer_client.post(url, {"sent": seen}).status_code == 302
+    response = officer_client.post(url, {"sent": seen}, follow=True)
+    assert "n'est pas renvoyée une seconde fois" in unescape(response.content.decode())
+    assert _invitations(consulted).count() == 2  # the first sending and one re-sending
+    response = officer_client.post(url, {"sent": ""}, follow=True)  # no stamp: nothing sent
+    assert "n'est pas renvoyée une seconde fois" in unescape(response.content.decode())
+    assert _invitations(consulted).count() == 2
+    consulted.refresh_from_db()
+    assert officer_client.post(url, {"sent": consulted.invitation_stamp}).status_code == 302
+    assert _invitations(consulted).count() == 3
+    assert (
+        ConsultationTransition.objects.filter(
+            consultation=consultation, comment__startswith="Invitation renvoyée"
+        ).count()
+        == 2
+    )
 
 
 def test_reinvite_refused_before_sending_and_after_the_deadline(setup):
     consultation = make_consultation(setup)
     consulted = consultation.consulted.first()
     with pytest.raises(CompetitionError, match="pendant la consultation"):
-        services.consulted_reinvite(consulted=consulted, by=setup.officer)
+        services.consulted_reinvite(consulted=consulted, by=setup.officer, seen="")
     send(setup, consultation)
+    consulted.refresh_from_db()
     with (
         time_machine.travel(consultation.deadline + dt.timedelta(minutes=1), tick=False),
         pytest.raises(CompetitionError, match="avant la date limite"),
     ):
-        services.consulted_reinvite(consulted=consulted, by=setup.officer)
+        services.consulted_reinvite(
+            consulted=consulted, by=setup.officer, seen=consulted.invitation_stamp
+        )
     assert _invitations(consulted).count() == 1
 
 
@@ -198,9 +228,11 @@ def test_detach_needs_a_confirmation_then_lets_another_contact_accept(
     # a new contact, at the directory's new address, is invited again and accepts
     consulted.provider.email = "relais@example.org"
     consulted.provider.save(update_fields=["email"])
+    consulted.refresh_from_db()
     assert (
         officer_client.post(
-            reverse("competition:reinvite", args=[setup.cohort.pk, consulted.pk])
+            reverse("competition:reinvite", args=[setup.cohort.pk, consulted.pk]),
+            {"sent": consulted.invitation_stamp},
         ).status_code
         == 302
     )
@@ -224,9 +256,11 @@ def test_another_dlas_officer_cannot_reinvite_nor_detach(client, setup):
     consulted = consultation.consulted.first()
     provider_user(consulted)
     sign_in(client, _other_officer())
+    consulted.refresh_from_db()
     for name in ("reinvite", "detach"):
         url = reverse(f"competition:{name}", args=[setup.cohort.pk, consulted.pk])
-        assert client.post(url, {"confirm": "on"}).status_code == 404
+        data = {"confirm": "on", "sent": consulted.invitation_stamp}
+        assert client.post(url, data).status_code == 404
     consulted.refresh_from_db()
     assert consulted.user is not None
     assert _invitations(consulted).count() == 1
@@ -400,6 +434,8 @@ def test_invitation_links_use_the_site_address_not_the_request_host(
     link = "https://coopess.example.org" + reverse("competition:invitation", args=[consulted.token])
     assert link in str(_invitations(consulted).get().payload)
     url = reverse("competition:reinvite", args=[setup.cohort.pk, consulted.pk])
-    assert officer_client.post(url, HTTP_HOST="testserver").status_code == 302
+    consulted.refresh_from_db()
+    data = {"sent": consulted.invitation_stamp}
+    assert officer_client.post(url, data, HTTP_HOST="testserver").status_code == 302
     resent = _invitations(consulted).order_by("-pk").first()
     assert link in str(resent.payload) and "testserver" not in str(resent.payload)

@@ -251,10 +251,12 @@ def consultation_send(
     return consultation
 
 
-def consulted_reinvite(*, consulted: ConsultedProvider, by: User) -> ConsultedProvider:
+def consulted_reinvite(*, consulted: ConsultedProvider, by: User, seen: str) -> ConsultedProvider:
     """Send a consulted provider's invitation again, to the directory's current address, while
-    it is not accepted and proposals are still received: one email per call (its outbox key is
-    the log row written for it), logged in the consultation's history."""
+    it is not accepted and proposals are still received: one email per click (its outbox key is
+    the log row written for it), logged in the consultation's history. ``seen`` is the
+    ``invitation_stamp`` the officer's page showed: when the invitation has been sent since
+    (a double click, another tab), nothing is sent again."""
     with transaction.atomic():
         consultation = Consultation.objects.select_for_update().get(pk=consulted.consultation_id)
         consulted = (
@@ -274,6 +276,13 @@ def consulted_reinvite(*, consulted: ConsultedProvider, by: User) -> ConsultedPr
             )
         if consulted.provider.lookup_status == LookupStatus.CLOSED:
             raise CompetitionError(closed_reason(consulted.provider))
+        if seen != consulted.invitation_stamp:
+            sent = timezone.localtime(consulted.invited_at, PARIS)
+            raise CompetitionError(
+                f"L'invitation de « {consulted.provider.name} » vient d'être envoyée "
+                f"(le {sent:%d/%m/%Y à %H:%M:%S}) : elle n'est pas renvoyée une seconde fois. "
+                "Pour la renvoyer encore, cliquez de nouveau sur « Renvoyer l'invitation »."
+            )
         log = ConsultationTransition.objects.create(
             consultation=consultation,
             from_status=consultation.status,

@@ -294,8 +294,7 @@ def reinvite(request: HttpRequest, cohort_id: int, consulted_id: int) -> HttpRes
 
     def action(_item):
         services.consulted_reinvite(
-            consulted=consulted,
-            by=request.user,
+            consulted=consulted, by=request.user, seen=request.POST.get("sent", "")
         )
         return (
             f"L'invitation de « {consulted.provider.name} » est renvoyée à "
