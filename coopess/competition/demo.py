@@ -198,7 +198,7 @@ def demo_competition(call_2023: Call) -> None:
             consultation=consultation,
             method="Ateliers collectifs puis temps individuels par structure.",
             calendar=consultation.calendar,
-            consultants=PROVIDERS[index][1],
+            consultants="Nadia Benali, nadia.benali@example.org" if chosen else PROVIDERS[index][1],
             half_days=engagement.planned_half_days,
             price_per_half_day=total / engagement.planned_half_days,
             total=total,

@@ -105,11 +105,23 @@ class ProposalForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["consultants"].widget.attrs["rows"] = 3
         for name in ("price_per_half_day", "total"):
             self.fields[name].error_messages["invalid"] = NUMBER_MESSAGE
             self.fields[name].localize = True
             self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
             self.fields[name].widget.is_localized = True
+
+    def clean_consultants(self) -> str:
+        from coopess.competition.services import CompetitionError
+        from coopess.competition.services.proposals import consultant_lines
+
+        text = self.cleaned_data["consultants"]
+        try:
+            consultant_lines(text)
+        except CompetitionError as error:
+            raise forms.ValidationError(error.message) from error
+        return text
 
 
 class QuestionForm(forms.Form):

@@ -348,7 +348,13 @@ class Proposal(models.Model):
     )
     method = models.TextField("méthode", blank=True)
     calendar = models.TextField("calendrier", blank=True)
-    consultants = models.CharField("consultant·es intervenant·es", max_length=300, blank=True)
+    consultants = models.TextField(
+        "consultant·es intervenant·es",
+        blank=True,
+        help_text="Une personne par ligne : prénom et nom, puis, si vous la connaissez, son "
+        "adresse électronique (par exemple « Nadia Benali, nadia.benali@exemple.fr »). Si votre "
+        "proposition est retenue, chaque adresse reçoit l'accès à l'accompagnement de la cohorte.",
+    )
     half_days = models.PositiveSmallIntegerField("demi-journées", null=True, blank=True)
     price_per_half_day = models.DecimalField(
         "prix par demi-journée (€ TTC)", max_digits=10, decimal_places=2, null=True, blank=True

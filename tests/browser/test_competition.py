@@ -60,7 +60,7 @@ def _provider_answers(page, axe_check, *, price: str, question: str = "") -> Non
         page.get_by_role("button", name="Poser la question").click()
         expect(page.get_by_text("Votre question est transmise au DLA.")).to_be_visible()
     page.get_by_label("Méthode").fill("Deux ateliers collectifs puis deux temps individuels.")
-    page.get_by_label("Consultant·es intervenant·es").fill("Nadia Benali")
+    page.get_by_label("Consultant·es intervenant·es").fill("Nadia Benali, nadia.benali@exemple.fr")
     page.get_by_label("Demi-journées").fill("4")
     page.get_by_label("Prix par demi-journée (€ TTC)").fill("mille")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
@@ -175,3 +175,5 @@ def test_officer_consults_providers_answer_officer_chooses(live_server, chromium
     assert consultation.status == ConsultationStatus.CHOSEN
     engagement = Engagement.objects.get(cohort=setup.cohort)
     assert engagement.budget == first.total and engagement.planned_half_days == 4
+    # the consultant the chosen proposal named has access to the cohort: nothing typed twice
+    assert [u.email for u in engagement.consultants.all()] == ["nadia.benali@exemple.fr"]

@@ -32,6 +32,7 @@ from coopess.competition.models import (
     terms_content,
 )
 from coopess.competition.services import CompetitionError
+from coopess.competition.services.proposals import consultant_lines
 from coopess.diagnostic.models import ActionItem, SynthesisStatus, SynthesisVersion
 from coopess.selection.models import Cohort
 from coopess.support.models import Engagement
@@ -429,7 +430,40 @@ def _choose(*, proposal, by, justification, starts_on, ends_on, derogation) -> E
             starts_on=starts_on,
             ends_on=ends_on,
         )
+        _consultants_from(proposal, engagement, by=by)
     return engagement
+
+
+def _consultants_from(proposal: Proposal, engagement: Engagement, *, by: User) -> None:
+    """Each consultant the chosen proposal names with an address gets the consultant role for
+    the firm and access to this cohort's support (and an email saying so), as if the officer had
+    added them; one who cannot be (a representative of a structure of the cohort) is left out,
+    and the officer's page says so (``consultants_left_out``)."""
+    for person in consultant_lines(proposal.consultants):
+        if not person.email:
+            continue
+        try:
+            with transaction.atomic():
+                engagement_services.consultant_add(
+                    engagement=engagement,
+                    by=by,
+                    email=person.email,
+                    first_name=person.first_name,
+                    last_name=person.last_name,
+                )
+        except SupportError:
+            continue
+
+
+def consultants_left_out(proposal: Proposal, engagement: Engagement) -> list[str]:
+    """The consultants named in the chosen proposal who did not get access to the cohort: no
+    address given, or an address the support refused."""
+    engaged = set(engagement.consultants.values_list("email", flat=True))
+    return [
+        person.name
+        for person in consultant_lines(proposal.consultants)
+        if person.email.lower() not in engaged
+    ]
 
 
 def letters_send(*, consultation: Consultation, by: User) -> int:

@@ -4,10 +4,14 @@ the marks of the comparison, given after a conflict-of-interest declaration."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -37,6 +41,58 @@ FIELDS = [
     "total",
     "references",
 ]
+
+
+_EMAIL = re.compile(r"[^\s,;<>()]*@[^\s,;<>()]*")
+_SEPARATORS = " \t,;:<>()—–-"
+
+
+@dataclass(frozen=True)
+class ProposedConsultant:
+    """One line of a proposal's « consultant·es intervenant·es »: a name and, when given, the
+    address that gets access to the cohort's support if the proposal is chosen."""
+
+    first_name: str
+    last_name: str
+    email: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def consultant_lines(text: str) -> list[ProposedConsultant]:
+    """The consultants a proposal names, one per line (« Nadia Benali, nadia@exemple.fr »; the
+    address is optional). A line whose address is not one raises a French message for the field."""
+    people = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        emails = _EMAIL.findall(line)
+        if len(emails) > 1:
+            raise CompetitionError(
+                f"Ligne {number} : une seule adresse électronique par personne.",
+                field="consultants",
+            )
+        email = emails[0] if emails else ""
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError as error:
+                raise CompetitionError(
+                    f"Ligne {number} : « {email} » n'est pas une adresse électronique valide.",
+                    field="consultants",
+                ) from error
+        name = " ".join(line.replace(email, " ").strip(_SEPARATORS).split()) if email else line
+        name = " ".join(name.split())
+        if not name:
+            raise CompetitionError(
+                f"Ligne {number} : indiquez le prénom et le nom avant l'adresse.",
+                field="consultants",
+            )
+        first, _, last = name.partition(" ")
+        people.append(ProposedConsultant(first, last, email.lower()))
+    return people
 
 
 def proposal_for(consulted: ConsultedProvider) -> Proposal:

@@ -400,13 +400,25 @@ def choose(request: HttpRequest, cohort_id: int, proposal_id: int) -> HttpRespon
     form = forms.ChoiceForm(request.POST, auto_id=f"choice-{proposal.pk}-%s")
     if form.is_valid():
         try:
-            services.proposal_choose(proposal=proposal, by=request.user, **form.cleaned_data)
+            engagement = services.proposal_choose(
+                proposal=proposal, by=request.user, **form.cleaned_data
+            )
         except CompetitionError as error:
             _refused(form, error)
         else:
             messages.success(
                 request, "Le prestataire est choisi : la prestation de conseil est créée."
             )
+            left_out = services.consultants_left_out(proposal, engagement)
+            if left_out:
+                messages.warning(
+                    request,
+                    "Sans adresse électronique utilisable dans la proposition, ces "
+                    "consultant·es n'ont pas encore accès à l'accompagnement : "
+                    + ", ".join(left_out)
+                    + ". Ajoutez-les depuis la page de l'accompagnement collectif "
+                    "(« Ajouter un·e consultant·e »).",
+                )
             return _redirect(cohort_id)
     return _page(request, item, cohort_id, bound=(proposal.pk, None, form), status=400)
 
