@@ -118,3 +118,22 @@ def test_a_proposal_naming_no_address_creates_the_engagement_without_consultants
     )
     assert not engagement.consultants.exists()
     assert services.consultants_left_out(proposal, engagement) == ["Nadia Consultante"]
+
+
+def test_text_written_before_the_addresses_were_checked_never_blocks_the_choice(setup):
+    """A proposal saved before this check may hold a broken address: the choice goes on, the
+    line counts as a name without an address."""
+    assert consultant_lines("Paul Martin, paul@", lenient=True) == [
+        ProposedConsultant("Paul", "Martin, paul@", "")
+    ]
+    consultation = send(setup, make_consultation(setup))
+    proposal = submit(consultation.consulted.first())
+    Proposal.objects.filter(pk=proposal.pk).update(consultants="Paul Martin, paul@")
+    proposal.refresh_from_db()
+    with time_machine.travel(consultation.deadline + dt.timedelta(minutes=1), tick=False):
+        services.consultation_close(consultation=consultation, by=setup.officer)
+    engagement = services.proposal_choose(
+        proposal=proposal, by=setup.officer, justification="Seule proposition."
+    )
+    assert not engagement.consultants.exists()
+    assert services.consultants_left_out(proposal, engagement) == ["Paul Martin, paul@"]

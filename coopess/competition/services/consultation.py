@@ -439,7 +439,7 @@ def _consultants_from(proposal: Proposal, engagement: Engagement, *, by: User) -
     the firm and access to this cohort's support (and an email saying so), as if the officer had
     added them; one who cannot be (a representative of a structure of the cohort) is left out,
     and the officer's page says so (``consultants_left_out``)."""
-    for person in consultant_lines(proposal.consultants):
+    for person in consultant_lines(proposal.consultants, lenient=True):
         if not person.email:
             continue
         try:
@@ -461,8 +461,8 @@ def consultants_left_out(proposal: Proposal, engagement: Engagement) -> list[str
     engaged = set(engagement.consultants.values_list("email", flat=True))
     return [
         person.name
-        for person in consultant_lines(proposal.consultants)
-        if person.email.lower() not in engaged
+        for person in consultant_lines(proposal.consultants, lenient=True)
+        if person.email not in engaged
     ]
 
 

@@ -61,38 +61,47 @@ class ProposedConsultant:
         return f"{self.first_name} {self.last_name}".strip()
 
 
-def consultant_lines(text: str) -> list[ProposedConsultant]:
+def consultant_lines(text: str, *, lenient: bool = False) -> list[ProposedConsultant]:
     """The consultants a proposal names, one per line (« Nadia Benali, nadia@exemple.fr »; the
-    address is optional). A line whose address is not one raises a French message for the field."""
+    address is optional). A line whose address is not one raises a French message for the field;
+    ``lenient`` (text written before the addresses were checked) keeps such a line as a name
+    without an address instead."""
     people = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        emails = _EMAIL.findall(line)
-        if len(emails) > 1:
-            raise CompetitionError(
-                f"Ligne {number} : une seule adresse électronique par personne.",
-                field="consultants",
-            )
-        email = emails[0] if emails else ""
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError as error:
-                raise CompetitionError(
-                    f"Ligne {number} : « {email} » n'est pas une adresse électronique valide.",
-                    field="consultants",
-                ) from error
-        name = " ".join(line.replace(email, " ").strip(_SEPARATORS).split()) if email else line
-        name = " ".join(name.split())
-        if not name:
-            raise CompetitionError(
-                f"Ligne {number} : indiquez le prénom et le nom avant l'adresse.",
-                field="consultants",
-            )
-        first, _, last = name.partition(" ")
-        people.append(ProposedConsultant(first, last, email.lower()))
+        try:
+            people.append(_consultant_line(number, line))
+        except CompetitionError:
+            if not lenient:
+                raise
+            first, _, last = " ".join(line.split()).partition(" ")
+            people.append(ProposedConsultant(first, last, ""))
     return people
+
+
+def _consultant_line(number: int, line: str) -> ProposedConsultant:
+    emails = _EMAIL.findall(line)
+    if len(emails) > 1:
+        raise CompetitionError(
+            f"Ligne {number} : une seule adresse électronique par personne.", field="consultants"
+        )
+    email = emails[0] if emails else ""
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise CompetitionError(
+                f"Ligne {number} : « {email} » n'est pas une adresse électronique valide.",
+                field="consultants",
+            ) from error
+    name = " ".join(line.replace(email, " ").strip(_SEPARATORS).split() if email else line.split())
+    if not name:
+        raise CompetitionError(
+            f"Ligne {number} : indiquez le prénom et le nom avant l'adresse.", field="consultants"
+        )
+    first, _, last = name.partition(" ")
+    return ProposedConsultant(first, last, email.lower())
 
 
 def proposal_for(consulted: ConsultedProvider) -> Proposal:
