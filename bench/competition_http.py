@@ -8,7 +8,7 @@ providers, marked by the officer and two comité members, chosen, letters sent):
    provider's contact (signed in by code: no second factor) are created;
 2. gunicorn (2 workers) serves; the officer's consultation page, the directory of providers,
    the provider's « Mes consultations » and its consultation page are taken in turns with the
-   floor ``/sante/``, ``--warmup`` then ``--requests`` timed requests each, one at a time; each
+   floor ``/sante/`` (anonymous), ``--warmup`` then ``--requests`` timed requests each, one at a time; each
    answer must be 200 and show its page's heading;
 3. SQL queries per page are counted (Django test client, second request, same sessions).
 
@@ -67,9 +67,13 @@ def _setup() -> dict:
     provider.create()
     cohort_id = chosen.consultation.cohort_id
     return {
-        "sessions": {"officer": officer_session_key(officer), "provider": provider.session_key},
+        "sessions": {
+            "anonymous": "",
+            "officer": officer_session_key(officer),
+            "provider": provider.session_key,
+        },
         "pages": [
-            ["plancher", FLOOR, "officer", ""],
+            ["plancher (anonyme)", FLOOR, "anonymous", ""],
             [
                 "chargée : mise en concurrence (2023, choisie)",
                 f"/concurrence/cohorte/{cohort_id}/",
@@ -102,7 +106,8 @@ def _count(pages: list, sessions: dict) -> dict:
     counts = {}
     for _label, path, who, _heading in pages:
         client = Client()
-        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[who]
+        if sessions[who]:
+            client.cookies[settings.SESSION_COOKIE_NAME] = sessions[who]
         client.get(path, secure=True)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path, secure=True)
@@ -128,7 +133,9 @@ def _django_main(argv: list[str]) -> None:
 
 
 def measure(server, setup: dict, n: int, warmup: int) -> dict[str, list[float]]:
-    clients = {who: harness.SessionClient(server, key) for who, key in setup["sessions"].items()}
+    clients = {
+        who: harness.SessionClient(server, key or None) for who, key in setup["sessions"].items()
+    }
     samples: dict[str, list[float]] = {path: [] for _, path, _, _ in setup["pages"]}
     for i in range(warmup + n):
         for _label, path, who, heading in setup["pages"]:
