@@ -34,18 +34,19 @@ def test_the_layers_contract_lists_every_app():
 
 
 def test_later_steps_plug_their_parts_into_the_call_page():
-    """Selection and diagnostic add their inlines to « Gestion des appels » from their apps'
-    ready() (coopess/calls/officer_site.py never imports them), in process order."""
+    """Selection, diagnostic and competition add their inlines to « Gestion des appels » from
+    their apps' ready() (coopess/calls/officer_site.py never imports them), in process order."""
     from coopess.calls.admin import CallAdmin
     from coopess.calls.officer_site import OfficerCallAdmin
 
     names = [f"{i.__module__}.{i.__name__}" for i in OfficerCallAdmin.inlines]
-    assert names[-5:] == [
+    assert names[-6:] == [
         "coopess.selection.officer_site.RuleInline",
         "coopess.selection.officer_site.CriterionInline",
         "coopess.selection.officer_site.LetterInline",
         "coopess.diagnostic.officer_site.InterviewGuideInline",
         "coopess.diagnostic.officer_site.SelfDiagnosticInline",
+        "coopess.competition.officer_site.CompetitionSettingsInline",
     ]
     assert len(names) == len(set(names))
     assert CallAdmin.inlines == OfficerCallAdmin.inlines

@@ -9,7 +9,9 @@ class CompetitionConfig(AppConfig):
     def ready(self) -> None:
         # the providers' personal data, declared to the privacy registry
         # « Mes consultations » on « Mon espace » (coopess/accounts/dashboard.py)
+        # officer_site: its inline of « Gestion des appels » (coopess/calls/officer_site.py)
         from coopess.competition import (
             dashboard,  # noqa: F401
+            officer_site,  # noqa: F401
             privacy,  # noqa: F401
         )

@@ -4,8 +4,10 @@ existing engagement (same firm, half-days and budget), marked by the officer and
 of the comité d'appui (``demo_committee``), with the DLA's satisfaction about that engagement
 (shown in the directory with its attendance). Each provider's contact has an account (fictitious
 address, signed in by emailed code, no password) that accepted its 2023 invitation: « Mes
-consultations » shows it. Any other cohort of the demo DLA can start its own consultation from the
-same directory; its invitations reach the same accounts. Idempotent."""
+consultations » shows it. The 2023 call says that its comité d'appui marks. The 2025 edition's
+cohort (validated synthesis, no engagement) is left for a newcomer to start its own
+consultation from the same directory, with the call's defaults (3 providers at least, the
+officer alone marks); its invitations reach the same accounts. Idempotent."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from coopess.calls.models import Call
 from coopess.competition.models import (
     DEFAULT_CRITERIA,
     CommitteeMember,
+    CompetitionSettings,
     Consultation,
     ConsultationStatus,
     ConsultationTransition,
@@ -112,6 +115,8 @@ def demo_competition(call_2023: Call) -> None:
         consulted.user = accounts[consulted.provider_id]
         consulted.accepted_at = consulted.invited_at + dt.timedelta(hours=2)
         consulted.save(update_fields=["user", "accepted_at"])
+    # the 2023 call said its comité d'appui marks the proposals (« Gestion des appels »)
+    CompetitionSettings.objects.get_or_create(call=call_2023, defaults={"committee_scores": True})
     engagement = Engagement.objects.filter(cohort__call=call_2023).select_related("cohort").first()
     officer = User.objects.filter(email=OFFICER_EMAIL).first()
     if engagement is None or officer is None:

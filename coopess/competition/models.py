@@ -114,6 +114,40 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+class CompetitionSettings(models.Model):
+    """What the call says of its competitions (« Gestion des appels », created with the defaults
+    on first use): how many providers are consulted at least — fewer needs a written reason,
+    logged — and whether the comité d'appui marks the proposals."""
+
+    call = models.OneToOneField(
+        "calls.Call", on_delete=models.CASCADE, related_name="competition_settings"
+    )
+    min_providers = models.PositiveSmallIntegerField(
+        "prestataires à consulter au minimum",
+        default=3,
+        help_text="Consulter moins de prestataires demande un motif écrit, gardé dans "
+        "l'historique de la mise en concurrence.",
+    )
+    committee_scores = models.BooleanField(
+        "le comité d'appui note les propositions",
+        default=False,
+        help_text="Les membres désignés du comité d'appui notent chaque proposition sur les "
+        "critères annoncés, après une déclaration d'intérêts, comme le comité de sélection.",
+    )
+
+    class Meta:
+        verbose_name = "mise en concurrence des prestataires"
+        verbose_name_plural = "mise en concurrence des prestataires"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_providers__gte=1), name="competition_settings_min_providers"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Au moins {self.min_providers} prestataires consultés"
+
+
 class Consultation(models.Model):
     cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="consultation")
     status = models.CharField(
@@ -248,10 +282,10 @@ TERMS_EDITABLE = [
     "budget_ceiling",
     "deadline",
     "contact",
-    "min_providers",
 ]
 
-#: the fields of the terms of reference a version freezes
+#: the fields of the terms of reference a version freezes (``min_providers`` is the call's,
+#: copied when the consultation starts: the officer cannot lower it)
 TERMS_FIELDS = [
     "context",
     "objectives",

@@ -21,10 +21,11 @@ from coopess.competition.models import (
     CommitteeMember,
     Consultation,
     ConsultationStatus,
+    ConsultationTransition,
     Proposal,
     Score,
 )
-from coopess.competition.services import CompetitionError
+from coopess.competition.services import CompetitionError, competition_settings_for
 
 S = ConsultationStatus
 #: while the comparison is still to come or under way
@@ -60,9 +61,24 @@ def committee_configure(
             "reste active.",
             field="committee_scores",
         )
+    if consultation.committee_scores == committee_scores:
+        return consultation
     consultation.committee_scores = committee_scores
     consultation.save(update_fields=["committee_scores"])
+    ConsultationTransition.objects.create(
+        consultation=consultation,
+        from_status=consultation.status,
+        to_status=consultation.status,
+        by=by,
+        comment="Notation par le comité d'appui "
+        + ("activée" if committee_scores else "désactivée")
+        + f" (réglage de l'appel : {'oui' if _call_says(consultation) else 'non'})",
+    )
     return consultation
+
+
+def _call_says(consultation: Consultation) -> bool:
+    return competition_settings_for(consultation.cohort.call).committee_scores
 
 
 def committee_member_assign(

@@ -31,7 +31,7 @@ from coopess.competition.models import (
     TermsVersion,
     terms_content,
 )
-from coopess.competition.services import CompetitionError
+from coopess.competition.services import CompetitionError, competition_settings_for
 from coopess.competition.services.proposals import consultant_lines
 from coopess.diagnostic.models import ActionItem, SynthesisStatus, SynthesisVersion
 from coopess.selection.models import Cohort
@@ -105,10 +105,13 @@ def consultation_create(
     """Start the terms of reference; ``keep``: confidential sections copied on purpose."""
     if Consultation.objects.filter(cohort=cohort).exists():
         raise CompetitionError("Cette cohorte a déjà une mise en concurrence.")
+    rules = competition_settings_for(cohort.call)
     with transaction.atomic():
         consultation = Consultation.objects.create(
             cohort=cohort,
             created_by=by,
+            min_providers=rules.min_providers,
+            committee_scores=rules.committee_scores,
             budget_ceiling=budget_ceiling,
             deadline=deadline,
             criteria=[dict(c) for c in DEFAULT_CRITERIA],
