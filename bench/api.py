@@ -39,8 +39,7 @@ RESULTS_DIR = THIS.parent / "results"
 CALL_SLUG = "bench-call"
 
 
-def step(message: str) -> None:
-    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+step = harness.step
 
 
 def django(env: dict[str, str], *args: str, timeout: int = 3600) -> dict:

@@ -43,8 +43,7 @@ TARGET_SUBMIT_P95_MS = 150.0
 EMAIL_ENV = {"EMAIL_URL": "consolemail://"}
 
 
-def step(message: str) -> None:
-    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+step = harness.step
 
 
 def project_path(public_id: str) -> str:

@@ -35,8 +35,7 @@ RESULTS_DIR = THIS.parent / "results"
 FLOOR = "/sante/"
 
 
-def step(message: str) -> None:
-    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+step = harness.step
 
 
 # --- Django side (subprocess) -----------------------------------------------------------------
@@ -219,19 +218,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.requests <= harness.MAX_REQUESTS:
         parser.error(f"--requests must be between 1 and {harness.MAX_REQUESTS}")
-    results = []
-    for name in args.databases:
-        if name == "PostgreSQL" and not harness.postgres_available():
-            step("PostgreSQL binaries not found: skipped")
-            continue
-        results.append(bench_database(name, args))
-    text = report(results, args, harness.machine_info())
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"competition-http-{time.strftime('%Y%m%d-%H%M%S')}.md"
-    path.write_text(text)
-    print(text)
-    print(f"\nWritten to {path}")
-    return 0
+    return harness.each_database_report(
+        args.databases,
+        lambda name: bench_database(name, args),
+        lambda results, machine: report(results, args, machine),
+        results_dir=RESULTS_DIR,
+        prefix="competition-http",
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import os
 import re
 import statistics
 import threading
-import time
 from pathlib import Path
 
 from bench import harness
@@ -24,8 +23,7 @@ TAKEN = "plus disponible"
 MESSAGE = re.compile(r'<p class="message message-(\w+)">(.*?)</p>', re.S)
 
 
-def step(message: str) -> None:
-    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+step = harness.step
 
 
 class LoadWatch:

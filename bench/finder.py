@@ -38,8 +38,7 @@ FLOOR = "/sante/"
 DEPARTEMENTS = ["44", "49", "53", "72", "85", "75", "35", "33", "69", "13"]
 
 
-def step(message: str) -> None:
-    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+step = harness.step
 
 
 # --- Django side (subprocess) -----------------------------------------------------------------
@@ -276,19 +275,13 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--databases", nargs="+", default=["SQLite", "PostgreSQL"])
     args = parser.parse_args(argv)
-    results = []
-    for name in args.databases:
-        if name == "PostgreSQL" and not harness.postgres_available():
-            step("PostgreSQL binaries not found: skipped")
-            continue
-        results.append(bench_database(name, args))
-    text = report(results, args, harness.machine_info())
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"finder-{time.strftime('%Y%m%d-%H%M%S')}.md"
-    path.write_text(text)
-    print(text)
-    print(f"\nWritten to {path}")
-    return 0
+    return harness.each_database_report(
+        args.databases,
+        lambda name: bench_database(name, args),
+        lambda results, machine: report(results, args, machine),
+        results_dir=RESULTS_DIR,
+        prefix="finder",
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,7 @@ DAYS = [
 ]
 
 
-def step(message: str) -> None:
-    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+step = harness.step
 
 
 # --- Django side (subprocess) -----------------------------------------------------------------
@@ -258,19 +257,13 @@ def main(argv=None) -> int:
     parser.add_argument("--structures", type=int, default=10_000)
     parser.add_argument("--databases", nargs="+", default=["SQLite", "PostgreSQL"])
     args = parser.parse_args(argv)
-    results = []
-    for name in args.databases:
-        if name == "PostgreSQL" and not harness.postgres_available():
-            step("PostgreSQL binaries not found: skipped")
-            continue
-        results.append(bench_database(name, args.structures))
-    text = report(results, args.structures, harness.machine_info())
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"followups-{time.strftime('%Y%m%d-%H%M%S')}.md"
-    path.write_text(text)
-    print(text)
-    print(f"\nWritten to {path}")
-    return 0
+    return harness.each_database_report(
+        args.databases,
+        lambda name: bench_database(name, args.structures),
+        lambda results, machine: report(results, args.structures, machine),
+        results_dir=RESULTS_DIR,
+        prefix="followups",
+    )
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from bench.harness_core import (
     Server,
     _stop_process_group,
     _tail,
+    postgres_available,
 )
 
 #: the script that runs the Django side of ``count_queries``, ``integrity`` and ``officer_session``
@@ -480,3 +481,29 @@ def run_bounded(work, timeout: int):
         return None, 1
     finally:
         signal.alarm(0)
+
+
+def step(message: str) -> None:
+    """One line of progress, timestamped."""
+    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+def each_database_report(
+    names: list[str], bench_one, render, *, results_dir: Path, prefix: str
+) -> int:
+    """``bench_one(name)`` for each database named (PostgreSQL skipped, and said so, when its
+    binaries are missing), then ``render(results, machine)`` printed and written to
+    ``results_dir/<prefix>-<time>.md``; the exit code."""
+    results = []
+    for name in names:
+        if name == "PostgreSQL" and not postgres_available():
+            step("PostgreSQL binaries not found: skipped")
+            continue
+        results.append(bench_one(name))
+    text = render(results, machine_info())
+    results_dir.mkdir(exist_ok=True)
+    path = results_dir / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    path.write_text(text)
+    print(text)
+    print(f"\nWritten to {path}")
+    return 0

@@ -54,8 +54,7 @@ TARGET_PAGE_P95_MS = 300.0
 TARGET_EXPORT_S = 10.0
 
 
-def step(message: str) -> None:
-    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+step = harness.step
 
 
 def django(env: dict[str, str], *args: str, timeout: int = 3600) -> dict:

@@ -33,7 +33,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -73,8 +72,7 @@ PAGES = [
 ]
 
 
-def step(message: str) -> None:
-    print(f"-- {time.strftime('%H:%M:%S')} {message}", flush=True)
+step = harness.step
 
 
 def page_paths(slug: str) -> list[tuple[str, str]]:
