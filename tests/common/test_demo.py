@@ -15,6 +15,7 @@ def test_demo_load_is_idempotent_and_prints_accounts(capsys):
     call_command("demo_load")
     out = capsys.readouterr().out
     assert "claire.morvan@example.org" in out
+    assert "la cohorte de l'édition 2025" in out  # what a newcomer can try, and where
     assert Call.objects.filter(slug=SEED_SLUG).count() == 1
     assert Call.objects.filter(slug=OPEN_COPY_SLUG).count() == 1
     # one account per role, all fictitious

@@ -20,3 +20,7 @@ class Command(BaseCommand):
         out.write(
             f"Les comptes de l'équipe peuvent aussi utiliser le mot de passe : {DEMO_STAFF_PASSWORD}"
         )
+        out.write("")
+        out.write("À essayer : candidater sur la copie ouverte aujourd'hui ; mettre en concurrence")
+        out.write("les prestataires pour la cohorte de l'édition 2025 (Accompagnement → la cohorte")
+        out.write("2025). Pas à pas : docs/guide/demonstration.md")
