@@ -12,3 +12,8 @@ class FollowupsConfig(AppConfig):
         from coopess.notifications.registry import register_cohort_events
 
         register_cohort_events("followups", followup_events)
+        # the structures' satisfaction with the consultant in the providers' directory
+        from coopess.competition.satisfaction import register_structures_satisfaction
+        from coopess.followups.satisfaction import cohorts_satisfaction
+
+        register_structures_satisfaction("followups", cohorts_satisfaction)

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from coopess.applications.choices import CooperationForm
 from coopess.calls.models import MaturityStage
+from coopess.competition.satisfaction import satisfaction_label
 from coopess.diagnostic.models import ActionItem, ActionStatus
 from coopess.diagnostic.permissions import cohort_structures
 from coopess.followups.forms import QuestionnaireForm
@@ -62,15 +63,6 @@ def satisfaction_of(answers: dict) -> int | None:
     """The structure's satisfaction with the consultant (1 to 5) in these answers, if any."""
     value = str(answers.get(f"q_{SATISFACTION_CODE}", "")).strip()
     return int(value) if value in {"1", "2", "3", "4", "5"} else None
-
-
-def satisfaction_label(marks: list[int]) -> str:
-    """« 4,3/5 (3 réponses) », « aucune réponse »: an average and a count, never one answer
-    on its own line."""
-    if not marks:
-        return "aucune réponse"
-    mean = f"{sum(marks) / len(marks):.1f}".replace(".", ",")
-    return f"{mean}/5 ({len(marks)} réponse{'s' if len(marks) > 1 else ''})"
 
 
 def _number(text: str) -> Decimal | None:

@@ -13,8 +13,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
+from coopess.competition.satisfaction import satisfaction_label
 from coopess.followups.models import FollowUp, FollowUpQuestion, FollowUpStatus, QuestionKind
-from coopess.followups.results import satisfaction_label
 from coopess.followups.services import DEFAULT_QUESTIONS, answer_submit, support_close
 from tests.applications.helpers import open_call
 from tests.conftest import sign_in
