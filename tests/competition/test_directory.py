@@ -354,6 +354,8 @@ def test_demo_directory_shows_the_2023_engagement(client):
     content = unescape(client.get(reverse("competition:providers")).content.decode())
     assert f"Prestations passées de {FIRM_NAME}" in content
     assert "4,0 sur 5" in content
+    # the structures' marks, from their 2023 follow-ups: each structure's latest one
+    assert "4,3/5 (3 réponses)" in content
 
 
 def test_empty_name_the_directory_cannot_give_is_asked_for(officer_client, setup, respx_mock):
