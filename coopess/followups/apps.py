@@ -7,6 +7,9 @@ class FollowupsConfig(AppConfig):
     verbose_name = "Suivi à 6 mois et 1 an"
 
     def ready(self) -> None:
+        # privacy: the follow-ups' personal data, declared to the privacy registry
+        from coopess.followups import privacy  # noqa: F401
+
         # the follow-ups on the cohort timeline (coopess.notifications)
         from coopess.followups.timeline import followup_events
         from coopess.notifications.registry import register_cohort_events
