@@ -6,6 +6,10 @@ An engagement belongs to a provider of the same DLA when it comes from a consult
 chosen proposal is that provider's (matched by SIRET), or, for an engagement made without a
 consultation, when its consulting firm bears the provider's name (the choice creates the firm
 under the provider's name: ``services.consultation._firm_for``).
+
+Next to the DLA's mark, the structures' own satisfaction with the consultant, asked in their
+follow-ups (``satisfaction.structures_satisfaction``, one more query for every engagement):
+an average and a count, never one structure's answer.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from coopess.competition.models import Proposal, Provider
+from coopess.competition.satisfaction import satisfaction_label, structures_satisfaction
 from coopess.support.models import Engagement, SessionStatus
 
 
@@ -28,6 +33,12 @@ class PastEngagement:
     held: int
     expected: int
     present: int
+    #: each answering structure's mark of the consultant (follow-ups), 1 to 5
+    structures_marks: list[int] = field(default_factory=list)
+
+    @property
+    def structures_satisfaction_label(self) -> str:
+        return satisfaction_label(self.structures_marks)
 
     @property
     def attendance_rate(self) -> float | None:
@@ -62,6 +73,11 @@ class ProviderRecord:
     def satisfaction_label(self) -> str:
         mean = self.mean_satisfaction
         return "—" if mean is None else f"{mean:.1f}".replace(".", ",") + " sur 5"
+
+    @property
+    def structures_satisfaction_label(self) -> str:
+        """Over every past engagement: each answering structure counts once."""
+        return satisfaction_label([m for e in self.engagements for m in e.structures_marks])
 
     @property
     def mean_satisfaction(self) -> float | None:
@@ -99,6 +115,8 @@ def past_engagements(providers: list[Provider]) -> dict[int, ProviderRecord]:
     by_name: dict[tuple[int, str], list[int]] = {}
     for p in providers:
         by_name.setdefault((p.operator_id, p.name), []).append(p.pk)
+    rows = list(rows)
+    marks = structures_satisfaction(row.cohort_id for row in rows)  # one query for all
     for row in rows:
         operator_id = row.cohort.call.operator_id
         if row.chosen_siret:
@@ -108,6 +126,12 @@ def past_engagements(providers: list[Provider]) -> dict[int, ProviderRecord]:
             owners = by_name.get((operator_id, row.firm.name), [])
         for owner in owners:
             records[owner].engagements.append(
-                PastEngagement(row, held=row.held, expected=row.expected, present=row.present)
+                PastEngagement(
+                    row,
+                    held=row.held,
+                    expected=row.expected,
+                    present=row.present,
+                    structures_marks=marks.get(row.cohort_id, []),
+                )
             )
     return records

@@ -45,6 +45,18 @@ NEEDS = [
 ]
 
 
+#: each structure's satisfaction with the consultant at 6 months, at 1 year, and its comment at
+#: 6 months (fictitious; the question is optional: two structures of five leave it blank). The
+#: directory counts each structure's latest mark: « 4,3/5 (3 réponses) ».
+SATISFACTION = [
+    ("4", "5", "Des demi-journées bien préparées, qui nous ont fait avancer sur la gouvernance."),
+    ("", "", ""),
+    ("4", "", "Il aurait fallu une séance de plus sur le modèle économique."),
+    ("", "", ""),
+    ("4", "", ""),
+]
+
+
 def _at(day: dt.date, hour: int = 9) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, tzinfo=PARIS)
 
@@ -75,6 +87,8 @@ def _answers(followup: FollowUp, index: int, stages: list[str], second: bool) ->
             if index % 2 == 0
             else "",
             "q_needs": NEEDS[index % len(NEEDS)] if not second else "",
+            "q_satisfaction": SATISFACTION[index % len(SATISFACTION)][1 if second else 0],
+            "q_satisfaction_comment": "" if second else SATISFACTION[index % len(SATISFACTION)][2],
         }
     )
     return answers

@@ -14,6 +14,15 @@ from coopess.followups.models import FollowUpQuestion, QuestionKind
 from coopess.support.models import SupportActor
 
 PICK = [("", "— Choisir —")]
+#: the 1–5 scale, its ends named (stored as the digit, « 4 »)
+SCALE = [
+    ("1", "1 — pas du tout satisfait"),
+    ("2", "2"),
+    ("3", "3"),
+    ("4", "4"),
+    ("5", "5 — très satisfait"),
+]
+SCALE_MESSAGE = "Choisissez une note de 1 (pas du tout satisfait) à 5 (très satisfait)."
 
 
 class QuestionnaireForm(forms.Form):
@@ -80,6 +89,13 @@ class QuestionnaireForm(forms.Form):
             )
         if question.kind == QuestionKind.STAGE:
             return forms.ChoiceField(choices=PICK + list(stages), error_messages=required, **common)
+        if question.kind == QuestionKind.SCALE:
+            return forms.ChoiceField(
+                choices=SCALE,
+                widget=forms.RadioSelect,
+                error_messages={"required": SCALE_MESSAGE, "invalid_choice": SCALE_MESSAGE},
+                **common,
+            )
         if question.kind == QuestionKind.FORM:
             return forms.ChoiceField(
                 choices=PICK + list(CooperationForm.choices), error_messages=required, **common

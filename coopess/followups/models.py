@@ -29,6 +29,7 @@ class QuestionKind(models.TextChoices):
     DECIMAL = "decimal", "Nombre décimal"
     STAGE = "stage", "Stade de la coopération (stades de l'appel)"
     FORM = "form", "Forme de coopération retenue"
+    SCALE = "scale", "Satisfaction de 1 (pas du tout satisfait) à 5 (très satisfait)"
 
 
 class FollowUpQuestion(CallPart):

@@ -1,6 +1,6 @@
 """The follow-up indicators of the funders' report (discovered by ``coopess.reporting``).
 
-Four indicators, each one aggregate query per report (plus one small read of the calls'
+Five indicators, each one aggregate query per report (plus one small read of the calls'
 maturity stages), whatever the number of follow-ups:
 
 - ``suivis_reponses`` — follow-ups answered on time, late, without an answer, per offset,
@@ -9,9 +9,11 @@ maturity stages), whatever the number of follow-ups:
 - ``emplois_suivis`` — jobs and FTE declared at the follow-up against those of the same
   structures at application, per offset;
 - ``suivis_effets`` — structures declaring new services, new partnerships, effects on their
-  finances, new needs, per offset.
+  finances, new needs, per offset;
+- ``suivis_satisfaction`` — structures that rated the consultant's collective support (1 to 5)
+  and their average mark, per offset (hidden from funders under three structures).
 
-The last three count answered follow-ups in the period of their answer (``answered_at``).
+The last four count answered follow-ups in the period of their answer (``answered_at``).
 
 The answers are a JSON object (``FollowUp.answers``: ``q_<question code>`` → text, numbers as
 typed in French, « 3,5 »). They are read in the database with ``KeyTextTransform`` (``->>`` on
@@ -31,6 +33,7 @@ before the follow-up was marked overdue (``overdue_on`` empty); otherwise it is 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -39,6 +42,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Q,
     Sum,
     Value,
@@ -49,7 +53,7 @@ from django.db.models.functions import Cast, Coalesce, Length, Replace, Trim, Tr
 
 from coopess.applications.choices import CooperationForm
 from coopess.followups.models import FollowUp, FollowUpStatus
-from coopess.followups.services import OVERDUE_DAYS, REMINDER_DAYS
+from coopess.followups.services import OVERDUE_DAYS, REMINDER_DAYS, SATISFACTION_CODE
 from coopess.reporting.aggregates import UNKNOWN
 from coopess.reporting.key_figures import key_figure
 from coopess.reporting.registry import indicator
@@ -66,6 +70,8 @@ EFFECTS = (
     ("finances", "Effets sur les finances"),
 )
 NEEDS = ("needs", "Nouveaux besoins d'accompagnement")
+#: the satisfaction with the consultant, a digit from 1 to 5 (``QuestionKind.SCALE``)
+MARKS = ("1", "2", "3", "4", "5")
 
 
 def offset_label(offset: int) -> str:
@@ -225,9 +231,19 @@ def outcome_lines(scope: Scope) -> list[dict]:
         }
         for code, _ in (*EFFECTS, NEEDS):
             aggregates[code] = Count("pk", filter=Q(**{f"l_{code}__gt": 0}))
+        rated = Q(satisfaction_text__in=MARKS)
+        aggregates["satisfaction_n"] = Count("pk", filter=rated)
+        aggregates["satisfaction_sum"] = Sum(
+            Case(When(rated, then=Cast("satisfaction_text", IntegerField())), default=None)
+        )
         return list(
             _answered(scope)
-            .alias(jobs_text=_answer("jobs"), fte_text=_answer("fte"), **texts)
+            .alias(
+                jobs_text=_answer("jobs"),
+                fte_text=_answer("fte"),
+                satisfaction_text=_answer(SATISFACTION_CODE),
+                **texts,
+            )
             .alias(
                 jobs_value=_number("jobs_text"),
                 fte_value=_number("fte_text"),
@@ -369,6 +385,39 @@ def followup_effects(scope: Scope) -> Table:
         columns=[Column("structures", "Structures")],
         rows=rows,
         category="Échéance et effet",
+    )
+
+
+@indicator(
+    code="suivis_satisfaction",
+    section="suivis",
+    label="Satisfaction des structures envers le consultant",
+    definition=(
+        "Structures ayant répondu à un suivi dans la période (jour de leur réponse) et noté "
+        "l'accompagnement collectif apporté par le consultant, par échéance, et leur note "
+        "moyenne de 1 (pas du tout satisfait) à 5 (très satisfait). La question est "
+        "facultative ; la moyenne n'est pas communiquée sous trois structures et aucune "
+        "réponse individuelle ni commentaire n'est repris ici."
+    ),
+    chart="bar",
+    sheet="Suivis — satisfaction",
+)
+def followup_satisfaction(scope: Scope) -> Table:
+    rows = []
+    for line in outcome_lines(scope):
+        n = line["satisfaction_n"]
+        mean = Decimal(line["satisfaction_sum"]) / n if n else None
+        rows.append(
+            Row(str(line["offset_months"]), offset_label(line["offset_months"]),
+                {"structures": n, "mean": mean})
+        )  # fmt: skip
+    return Table(
+        columns=[
+            Column("structures", "Structures ayant noté le consultant"),
+            Column("mean", "Note moyenne (sur 5)", Kind.DECIMAL, basis="structures"),
+        ],
+        rows=rows,
+        category="Échéance du suivi",
     )
 
 

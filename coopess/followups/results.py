@@ -9,12 +9,14 @@ from decimal import Decimal, InvalidOperation
 
 from coopess.applications.choices import CooperationForm
 from coopess.calls.models import MaturityStage
+from coopess.competition.satisfaction import satisfaction_label
 from coopess.diagnostic.models import ActionItem, ActionStatus
 from coopess.diagnostic.permissions import cohort_structures
 from coopess.followups.forms import QuestionnaireForm
 from coopess.followups.models import FollowUp, FollowUpStatus
 from coopess.followups.services import (
     PENDING,
+    SATISFACTION_CODE,
     followup_items,
     followup_offsets,
     questionnaire_setup,
@@ -37,15 +39,30 @@ def questionnaire_form(followup: FollowUp, data=None) -> QuestionnaireForm:
     )
 
 
+#: a question added to the questionnaire after this follow-up was answered
+NOT_ASKED = "Non demandé"
+
+
 def answer_rows(followup: FollowUp, form: QuestionnaireForm) -> list[tuple[str, str]]:
-    """(question, answer as read) for a recorded questionnaire."""
+    """(question, answer as read) for a recorded questionnaire. An answered questionnaire holds
+    every question of its day (empty when skipped, « — »): a question missing from it came later
+    (« Non demandé »)."""
     rows = []
     for name, bound in form.fields.items():
+        if followup.status == FollowUpStatus.ANSWERED and name not in followup.answers:
+            rows.append((bound.label, NOT_ASKED))
+            continue
         value = followup.answers.get(name, "")
         if hasattr(bound, "choices") and value:
             value = dict(bound.choices).get(value, value)
         rows.append((bound.label, value or "—"))
     return rows
+
+
+def satisfaction_of(answers: dict) -> int | None:
+    """The structure's satisfaction with the consultant (1 to 5) in these answers, if any."""
+    value = str(answers.get(f"q_{SATISFACTION_CODE}", "")).strip()
+    return int(value) if value in {"1", "2", "3", "4", "5"} else None
 
 
 def _number(text: str) -> Decimal | None:
@@ -66,6 +83,11 @@ class OffsetSummary:
     jobs: Decimal = Decimal(0)
     fte: Decimal = Decimal(0)
     needs: int = 0
+    satisfaction: list[int] = field(default_factory=list)
+
+    @property
+    def satisfaction_label(self) -> str:
+        return satisfaction_label(self.satisfaction)
 
 
 @dataclass
@@ -106,6 +128,8 @@ def cohort_results(cohort: Cohort) -> CohortResults:
             summary.jobs += _number(answers.get("q_jobs")) or 0
             summary.fte += _number(answers.get("q_fte")) or 0
             summary.needs += bool(str(answers.get("q_needs", "")).strip())
+            if (mark := satisfaction_of(answers)) is not None:
+                summary.satisfaction.append(mark)
         summary.stages = sorted(summary.stages.items())
         summary.forms = sorted(summary.forms.items())
         summaries.append(summary)

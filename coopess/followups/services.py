@@ -256,10 +256,28 @@ DEFAULT_QUESTIONS: list[dict] = [
         "help_text": "La chargée ou le chargé d'accompagnement pourra vous orienter vers un "
         "acteur du territoire ou un accompagnement DLA individuel.",
     },
+    {
+        "code": "satisfaction",
+        "label": "Votre satisfaction sur l'accompagnement collectif apporté par le consultant",
+        "kind": QuestionKind.SCALE,
+        "required": False,
+        "help_text": "De 1 (pas du tout satisfait) à 5 (très satisfait). Le DLA s'en sert pour "
+        "choisir ses prochains prestataires : seule la moyenne des structures de la cohorte "
+        "apparaît dans son annuaire.",
+    },
+    {
+        "code": "satisfaction_comment",
+        "label": "Un commentaire sur l'accompagnement du consultant",
+        "kind": QuestionKind.TEXT,
+        "required": False,
+    },
 ]
 
 #: The question whose answer can become a referral.
 NEEDS_CODE = "needs"
+#: The structures' satisfaction with the consultant (1 to 5), averaged in the providers'
+#: directory (``coopess.competition.directory``) and in the funders' report.
+SATISFACTION_CODE = "satisfaction"
 
 
 def questionnaire_setup(*, call: Call) -> list[FollowUpQuestion]:

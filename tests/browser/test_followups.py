@@ -60,6 +60,11 @@ def test_a_representative_answers_from_the_email_link(live_server, page, axe_che
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.locator(".messages")).to_contain_text("Brouillon enregistré")
     expect(page.get_by_label("Nombre de salarié·es aujourd'hui")).to_have_value("6")
+    # the satisfaction with the consultant: five radio buttons grouped under their legend
+    scale = page.get_by_role("group", name=re.compile("Votre satisfaction sur l'accompagnement"))
+    expect(scale.get_by_role("radio")).to_have_count(5)
+    scale.get_by_label("4", exact=True).check()
+    page.get_by_label("Un commentaire sur l'accompagnement du consultant").fill("Très utile.")
     page.get_by_role("button", name="Envoyer mes réponses").click()
     expect(page.get_by_text("Merci : le questionnaire est enregistré.")).to_be_visible()
     expect(page.get_by_text("Répondu le")).to_be_visible()
@@ -69,5 +74,7 @@ def test_a_representative_answers_from_the_email_link(live_server, page, axe_che
     assert followup.status == FollowUpStatus.ANSWERED
     assert followup.answers["q_fte"] == "4,5"
     assert followup.answers["q_finances"] == "Économies sur la paie."
+    assert followup.answers["q_satisfaction"] == "4"
+    assert followup.answers["q_satisfaction_comment"] == "Très utile."
     assert len(mail.outbox) >= 1
     page.context.close()

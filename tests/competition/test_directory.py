@@ -249,6 +249,50 @@ def test_past_engagements_with_attendance_and_satisfaction(
     assert session.status == SessionStatus.HELD
 
 
+def _answered(cohort, marks, offset=6, status=None):
+    """One answered follow-up per structure of ``cohort`` with these satisfaction marks (« »:
+    the structure did not say)."""
+    from coopess.diagnostic.permissions import cohort_structures
+    from coopess.followups.models import FollowUp, FollowUpStatus
+
+    for structure, mark in zip(cohort_structures(cohort), marks, strict=False):
+        FollowUp.objects.create(
+            cohort=cohort,
+            structure=structure,
+            offset_months=offset,
+            due_on=PERIOD[1],
+            status=status or FollowUpStatus.ANSWERED,
+            sent_on=PERIOD[1],
+            answered_at=timezone.now(),
+            answers={"q_satisfaction": mark, "q_satisfaction_comment": f"Avis {mark}"},
+        )
+
+
+def test_the_structures_satisfaction_is_an_average_and_a_count(officer_client, setup):
+    from coopess.followups.models import FollowUp, FollowUpStatus
+
+    support = make_support(setup)
+    make_provider(setup.call.operator, 1, name=support.engagement.firm.name)
+    url = reverse("competition:providers")
+    content = unescape(officer_client.get(url).content.decode())
+    assert "Satisfaction des structures" in content and "aucune réponse" in content
+    _answered(setup.cohort, ["4", "5", "4"])
+    # at 1 year, the first structure changed its mind (its latest mark counts), the second
+    # did not say (its 6-month mark counts), the third has not answered yet
+    _answered(setup.cohort, ["3", ""], offset=12)
+    FollowUp.objects.filter(cohort=setup.cohort, offset_months=12).update(
+        answered_at=timezone.now() + dt.timedelta(days=180)
+    )
+    content = unescape(officer_client.get(url).content.decode())
+    assert content.count("4,0/5 (3 réponses)") == 2  # the engagement's line and the provider's
+    assert "Avis" not in content  # never one structure's comment
+    FollowUp.objects.filter(cohort=setup.cohort, offset_months=12).update(
+        status=FollowUpStatus.OVERDUE, overdue_on=PERIOD[1], answered_at=None
+    )  # not answered: left out
+    content = unescape(officer_client.get(url).content.decode())
+    assert "4,3/5 (3 réponses)" in content
+
+
 def test_a_wrong_satisfaction_answers_next_to_the_field(officer_client, setup):
     support = make_support(setup)
     make_provider(setup.call.operator, 1, name=support.engagement.firm.name)
@@ -281,14 +325,17 @@ def test_directory_queries_do_not_grow_with_providers(
     EngagementReview.objects.create(engagement=engagement, satisfaction=5)
     url = reverse("competition:providers")
     # the providers with their consultations (prefetched) and the past engagements of all of
-    # them in one query (attendance counted, reviews joined)
-    with django_assert_num_queries(8) as captured:
+    # them in one query (attendance counted, reviews joined); + 1 since the structures'
+    # satisfaction: their answered follow-ups of every engagement's cohort, in one query
+    _answered(engagement.cohort, ["4"])
+    with django_assert_num_queries(9) as captured:
         officer_client.get(url)
     count = len(captured)
     second = make_cohort(setup.call, seed=22)
     for index in range(3):
         make_provider(setup.call.operator, 60 + index)
     make_support(second)  # a firm-named engagement of another provider
+    _answered(second.cohort, ["5", "3", "2"])
     make_provider(setup.call.operator, 70, name=second.cohort.engagement.firm.name)
     with django_assert_num_queries(count):
         response = officer_client.get(url)
@@ -307,6 +354,8 @@ def test_demo_directory_shows_the_2023_engagement(client):
     content = unescape(client.get(reverse("competition:providers")).content.decode())
     assert f"Prestations passées de {FIRM_NAME}" in content
     assert "4,0 sur 5" in content
+    # the structures' marks, from their 2023 follow-ups: each structure's latest one
+    assert "4,3/5 (3 réponses)" in content
 
 
 def test_empty_name_the_directory_cannot_give_is_asked_for(officer_client, setup, respx_mock):

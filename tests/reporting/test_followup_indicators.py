@@ -45,7 +45,13 @@ pytestmark = pytest.mark.django_db
 
 S = FollowUpStatus
 YEAR = {"annee": "2026"}
-CODES = ("suivis_reponses", "suivis_stades_formes", "emplois_suivis", "suivis_effets")
+CODES = (
+    "suivis_reponses",
+    "suivis_stades_formes",
+    "emplois_suivis",
+    "suivis_effets",
+    "suivis_satisfaction",
+)
 
 
 def followup(cohort, structure, offset, due, **fields):
@@ -54,11 +60,14 @@ def followup(cohort, structure, offset, due, **fields):
     )
 
 
-def answers(stage, form, jobs, fte, services="", partnerships="", finances="", needs=""):
+def answers(
+    stage, form, jobs, fte, services="", partnerships="", finances="", needs="", satisfaction=""
+):
     return {
         "q_stage": stage, "q_form": form, "q_jobs": jobs, "q_fte": fte,
         "q_services": services, "q_partnerships": partnerships, "q_finances": finances,
         "q_needs": needs, "item_1_comment": "Rien à signaler",
+        "q_satisfaction": satisfaction, "q_satisfaction_comment": "Consultant à l'écoute",
     }  # fmt: skip
 
 
@@ -84,6 +93,7 @@ def build_followups(dataset):
             "11,5",
             services="Une épicerie commune",
             needs=f"Recruter, voir avec {rep.first_name} {rep.last_name}",
+            satisfaction="5",
         ),
     )
     followup(
@@ -97,7 +107,12 @@ def build_followups(dataset):
         overdue_on=dt.date(2026, 7, 21),
         answered_at=paris(2026, 8, 1, 10),
         answers=answers(
-            stages[1], "not_decided", "4", "3,25", partnerships="Convention avec la mairie"
+            stages[1],
+            "not_decided",
+            "4",
+            "3,25",
+            partnerships="Convention avec la mairie",
+            satisfaction="4",
         ),
     )
     followup(
@@ -126,6 +141,7 @@ def build_followups(dataset):
             services="Permanence",
             partnerships="Avec la commune",
             finances="Économies",
+            satisfaction=" 3 ",
         ),
     )
     followup(
@@ -137,7 +153,9 @@ def build_followups(dataset):
         sent_on=year,
         reminders_sent=2,
         answered_at=paris(2027, 1, 22, 0, 30),
-        answers=answers(stages[2], "employers_group", "6", "5,5", needs="Former"),
+        answers=answers(
+            stages[2], "employers_group", "6", "5,5", needs="Former", satisfaction="9"
+        ),  # never a mark from 1 to 5: left out
     )
     followup(cohort, b, 12, year, status=S.SENT, sent_on=year,
              answers={"q_jobs": "99", "q_fte": "99", "q_needs": "Besoin resté en brouillon"})  # fmt: skip
@@ -239,6 +257,26 @@ def test_effects_and_needs(dataset):
         "12-answered": 1, "12-services": 1, "12-partnerships": 1, "12-finances": 1, "12-needs": 0,
     }  # fmt: skip
     assert table.rows[4].label == "À 6 mois — Nouveaux besoins d'accompagnement"
+
+
+def test_satisfaction_with_the_consultant(dataset):
+    table = report_for(dataset)["suivis_satisfaction"]
+    assert values(table) == {
+        "6": {"structures": 2, "mean": Decimal("4.5")},
+        "12": {"structures": 1, "mean": Decimal("3")},
+    }
+    assert report_for(dataset, Period.of_year(2027))["suivis_satisfaction"].rows[0].values == {
+        "structures": 0,
+        "mean": None,
+    }  # the partner's « 9 » is not a mark
+    funder = {
+        row.key: [cell.text for cell in row.cells] for row in table.display(secrecy=True).rows
+    }
+    assert funder == {"6": ["< 3", "n.c."], "12": ["< 3", "n.c."]}
+    officer = {
+        row.key: [cell.text for cell in row.cells] for row in table.display(secrecy=False).rows
+    }
+    assert officer["6"] == ["2", "4,5"]
 
 
 def test_cohort_filter_and_an_empty_scope(dataset):

@@ -22,8 +22,9 @@ An installed app registers its indicators in a module ``<app>/reporting_indicato
 example to follow: ``suivis_reponses`` (answered on time / late / without answer / pending, per
 offset, in the period of the due date), ``suivis_stades_formes`` (stage and cooperation form
 reached), ``suivis_effets`` (effects declared and new needs, counts only — free texts are never
-shown) and ``emplois_suivis`` (jobs and FTE at each follow-up against the application, sums hidden
-from funders under three structures). Each reads the JSON answers in the database
+shown), ``emplois_suivis`` (jobs and FTE at each follow-up against the application, sums hidden
+from funders under three structures) and ``suivis_satisfaction`` (structures that rated the
+consultant and their average mark, hidden from funders under three structures). Each reads the JSON answers in the database
 (``KeyTextTransform``) with one grouped query, whatever the number of follow-ups.
 
 Rules for those functions (the tests in ``tests/reporting`` check them for every indicator):
