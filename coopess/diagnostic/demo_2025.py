@@ -15,20 +15,18 @@ from django.db import transaction
 from coopess.calls.models import Call
 from coopess.diagnostic.demo_base import demo_officer, open_diagnostic, paris
 from coopess.diagnostic.demo_selfdiag import ADDRESS
-from coopess.diagnostic.demo_synthesis import date_version, freeze_validated, structure_account
+from coopess.diagnostic.demo_synthesis import date_validation, date_version, structure_account
 from coopess.diagnostic.models import (
     ActionItem,
     MeetingStatus,
     Mode,
     ReviewVerdict,
     SynthesisReview,
-    SynthesisStatus,
-    SynthesisTransition,
     Workshop,
 )
 from coopess.diagnostic.permissions import cohort_structures
 from coopess.diagnostic.services import synthesis as services
-from coopess.selection.models import CohortStatus, CohortTransition
+from coopess.selection.models import CohortStatus
 
 STARTED = paris(2025, 9, 8, 9)
 WORKSHOP_DAY = dt.date(2025, 10, 2)
@@ -137,13 +135,4 @@ def demo_diagnostic_2025(call: Call) -> None:
         SynthesisReview.objects.filter(version=version, structure=structure).update(
             at=CIRCULATED + dt.timedelta(days=1 + index, hours=2)
         )
-    version.refresh_from_db()
-    if version.status != SynthesisStatus.VALIDATED:
-        raise RuntimeError("Demo 2025 synthesis: version 1 should be validated by every structure.")
-    SynthesisTransition.objects.filter(version=version, to_status=SynthesisStatus.VALIDATED).update(
-        at=VALIDATED
-    )
-    CohortTransition.objects.filter(cohort=cohort, to_status=CohortStatus.SUPPORT).update(
-        at=VALIDATED
-    )
-    freeze_validated(version, VALIDATED)
+    date_validation(version, VALIDATED)

@@ -142,17 +142,22 @@ def demo_synthesis(call_2023: Call) -> None:
         SynthesisReview.objects.filter(version=second, structure=structure).update(
             at=_paris(10, 31, 10) + dt.timedelta(days=index * 2)
         )
-    validated = _paris(11, 7, 16, 30)
-    second.refresh_from_db()
-    if second.status != SynthesisStatus.VALIDATED:
-        raise RuntimeError("Demo synthesis: version 2 should be validated by every structure.")
-    SynthesisTransition.objects.filter(version=second, to_status=SynthesisStatus.VALIDATED).update(
+    date_validation(second, _paris(11, 7, 16, 30))
+
+
+def date_validation(version: SynthesisVersion, validated: dt.datetime) -> None:
+    """The version the last approval validated, dated ``validated`` (its log row, the cohort's
+    move to the support, its frozen PDF); fails loudly if the approvals did not validate it."""
+    version.refresh_from_db()
+    if version.status != SynthesisStatus.VALIDATED:
+        raise RuntimeError(f"Demo synthesis: version {version.number} should be validated.")
+    SynthesisTransition.objects.filter(version=version, to_status=SynthesisStatus.VALIDATED).update(
         at=validated
     )
-    CohortTransition.objects.filter(cohort=cohort, to_status=CohortStatus.SUPPORT).update(
-        at=validated
-    )
-    freeze_validated(second, validated)
+    CohortTransition.objects.filter(
+        cohort_id=version.cohort_id, to_status=CohortStatus.SUPPORT
+    ).update(at=validated)
+    freeze_validated(version, validated)
 
 
 def freeze_validated(version: SynthesisVersion, validated: dt.datetime) -> None:

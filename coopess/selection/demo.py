@@ -38,8 +38,7 @@ def demo_selection(call_2023: Call) -> None:
     from coopess.applications.models import ApplicationTransition
     from coopess.selection import services as selection
     from coopess.selection.cohort import Candidate, Preferences, propose_cohort
-    from coopess.selection.models import CohortMember, Decision, DecisionReason
-    from coopess.selection.tasks import send_decision_letter
+    from coopess.selection.models import Decision, DecisionReason
 
     if Decision.objects.filter(application__call=call_2023).exists():
         return
@@ -92,15 +91,7 @@ def demo_selection(call_2023: Call) -> None:
             if outcome != "rejected"
             else "Le comité a apprécié la démarche ; un accompagnement DLA individuel reste possible.",
         )
-        send_decision_letter.call(decision.pk)
-        Decision.objects.filter(pk=decision.pk).update(
-            decided_at=decided, letter_sent_at=decided + dt.timedelta(hours=2)
-        )
-        ApplicationTransition.objects.filter(application=application, to_status=outcome).update(
-            at=decided
-        )
-        # a retained application joined the cohort with its decision, in July 2023
-        CohortMember.objects.filter(application=application).update(added_at=decided)
+        _letter_sent_on(decision, decided)
     ApplicationTransition.objects.filter(
         application__call=call_2023, to_status="under_review"
     ).update(at=july)
@@ -165,8 +156,7 @@ def demo_selection_2025(call: Call) -> None:
     the cohort of four structures formed on 17 July 2025."""
     from coopess.applications.models import ApplicationTransition
     from coopess.selection import services as selection
-    from coopess.selection.models import Cohort, CohortMember, Decision
-    from coopess.selection.tasks import send_decision_letter
+    from coopess.selection.models import Cohort, Decision
 
     if Decision.objects.filter(application__call=call).exists():
         return
@@ -181,18 +171,28 @@ def demo_selection_2025(call: Call) -> None:
         decision = selection.decision_record(
             application=application, outcome="selected", by=officer
         )
-        send_decision_letter.call(decision.pk)
-        Decision.objects.filter(pk=decision.pk).update(
-            decided_at=decided, letter_sent_at=decided + dt.timedelta(hours=2)
-        )
-        ApplicationTransition.objects.filter(application=application, to_status="selected").update(
-            at=decided
-        )
-        CohortMember.objects.filter(application=application).update(added_at=decided)
+        _letter_sent_on(decision, decided)
     ApplicationTransition.objects.filter(application__call=call, to_status="under_review").update(
         at=july
     )
     Cohort.objects.filter(call=call).update(created_at=decided)
+
+
+def _letter_sent_on(decision, decided: dt.datetime) -> None:
+    """Send the decision's letter (the worker's task, run here), then date the decision, its
+    letter, the application's move and, when retained, its joining the cohort ``decided``."""
+    from coopess.applications.models import ApplicationTransition
+    from coopess.selection.models import CohortMember, Decision
+    from coopess.selection.tasks import send_decision_letter
+
+    send_decision_letter.call(decision.pk)
+    Decision.objects.filter(pk=decision.pk).update(
+        decided_at=decided, letter_sent_at=decided + dt.timedelta(hours=2)
+    )
+    ApplicationTransition.objects.filter(
+        application_id=decision.application_id, to_status=decision.outcome
+    ).update(at=decided)
+    CohortMember.objects.filter(application_id=decision.application_id).update(added_at=decided)
 
 
 def _reviewer(call: Call) -> User:
