@@ -15,13 +15,11 @@ from django.db import transaction
 from coopess.calls.models import Call
 from coopess.diagnostic.demo_base import demo_officer, open_diagnostic, paris
 from coopess.diagnostic.demo_selfdiag import ADDRESS
-from coopess.diagnostic.demo_synthesis import date_validation, date_version, structure_account
+from coopess.diagnostic.demo_synthesis import approve, date_validation, date_version
 from coopess.diagnostic.models import (
     ActionItem,
     MeetingStatus,
     Mode,
-    ReviewVerdict,
-    SynthesisReview,
     Workshop,
 )
 from coopess.diagnostic.permissions import cohort_structures
@@ -125,14 +123,10 @@ def demo_diagnostic_2025(call: Call) -> None:
         )
     services.synthesis_circulate(version=version, by=officer)
     date_version(version, created=paris(2025, 10, 9, 10), circulated=CIRCULATED)
-    for index, structure in enumerate(structures):
-        services.synthesis_review(
-            version=version,
-            structure=structure,
-            by=structure_account(structure) or officer,
-            verdict=ReviewVerdict.APPROVED,
-        )
-        SynthesisReview.objects.filter(version=version, structure=structure).update(
-            at=CIRCULATED + dt.timedelta(days=1 + index, hours=2)
-        )
+    approve(
+        version,
+        structures,
+        officer,
+        at=[CIRCULATED + dt.timedelta(days=1 + i, hours=2) for i in range(len(structures))],
+    )
     date_validation(version, VALIDATED)

@@ -90,16 +90,7 @@ def demo_synthesis(call_2023: Call) -> None:
     services.synthesis_circulate(version=first, by=officer)
     date_version(first, created=_paris(10, 16, 10), circulated=_paris(10, 20, 9))
     *approving, asking = structures
-    for index, structure in enumerate(approving):
-        services.synthesis_review(
-            version=first,
-            structure=structure,
-            by=structure_account(structure) or officer,
-            verdict=ReviewVerdict.APPROVED,
-        )
-        SynthesisReview.objects.filter(version=first, structure=structure).update(
-            at=_paris(10, 21 + index, 11)
-        )
+    approve(first, approving, officer, at=[_paris(10, 21 + i, 11) for i in range(len(approving))])
     services.synthesis_review(
         version=first,
         structure=asking,
@@ -132,17 +123,26 @@ def demo_synthesis(call_2023: Call) -> None:
     )
     services.synthesis_circulate(version=second, by=officer)
     date_version(second, created=_paris(10, 27, 9), circulated=_paris(10, 30, 9))
-    for index, structure in enumerate(structures):
+    approve(
+        second,
+        structures,
+        officer,
+        at=[_paris(10, 31, 10) + dt.timedelta(days=i * 2) for i in range(len(structures))],
+    )
+    date_validation(second, _paris(11, 7, 16, 30))
+
+
+def approve(version: SynthesisVersion, structures: list, officer: User, *, at: list) -> None:
+    """Each structure approves the circulating ``version`` (through its account, else the
+    officer's), its answer dated by ``at`` in the same order."""
+    for structure, moment in zip(structures, at, strict=True):
         services.synthesis_review(
-            version=second,
+            version=version,
             structure=structure,
             by=structure_account(structure) or officer,
             verdict=ReviewVerdict.APPROVED,
         )
-        SynthesisReview.objects.filter(version=second, structure=structure).update(
-            at=_paris(10, 31, 10) + dt.timedelta(days=index * 2)
-        )
-    date_validation(second, _paris(11, 7, 16, 30))
+        SynthesisReview.objects.filter(version=version, structure=structure).update(at=moment)
 
 
 def date_validation(version: SynthesisVersion, validated: dt.datetime) -> None:
